@@ -1,0 +1,48 @@
+import type { Logger } from 'pino';
+import type { ConfigStore } from '../config/config-store.js';
+import type { Random } from './crypto/random.js';
+import type { DecideContext } from './authz/decide.js';
+import type { Target } from './authz/target.js';
+import type { EnvSettings } from './env.js';
+import type { Runtime } from './runtime.js';
+import type { SessionManager } from './sessions/session-manager.js';
+import type { CsrfGuard } from './http/csrf.js';
+
+/** Injected dependencies: tests pass their own clock, randomness and stores. */
+export interface AppDeps {
+  readonly config: ConfigStore;
+  readonly env: EnvSettings;
+  readonly sessions: SessionManager;
+  readonly log: Logger;
+  readonly now: () => number;
+  readonly random: Random;
+  readonly csrf: CsrfGuard;
+  /** The current runtime; swapped whole on every config change. */
+  readonly runtime: () => Runtime;
+}
+
+export interface AppContext extends AppDeps {
+  decideContext(rt: Runtime): DecideContext;
+}
+
+const ADMIN_PATHS = ['/api/admin', '/settings'];
+
+export function createAppContext(deps: AppDeps): AppContext {
+  const cache = new WeakMap<Runtime, DecideContext>();
+  return {
+    ...deps,
+    decideContext(rt) {
+      let ctx = cache.get(rt);
+      if (!ctx) {
+        const portalHost = rt.portal.hostname;
+        ctx = {
+          policy: rt.policy,
+          isAdminRoute: (target: Target) =>
+            target.host === portalHost && ADMIN_PATHS.some((p) => target.path === p || target.path.startsWith(`${p}/`)),
+        };
+        cache.set(rt, ctx);
+      }
+      return ctx;
+    },
+  };
+}

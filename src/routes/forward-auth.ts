@@ -1,0 +1,77 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthResult, Credentials } from '../../strategies/types.js';
+import { decide } from '../authz/decide.js';
+import { sendBadRequest, sendDecision, type Endpoint } from '../authz/respond.js';
+import { parseTarget, splitOriginalUrl, type RawTarget } from '../authz/target.js';
+import { presentedCredentials } from '../http/credentials.js';
+import { readSingleHeaders } from '../http/headers.js';
+import type { AppContext } from '../app-context.js';
+
+// Each endpoint reads only the headers its proxy overwrites: nginx passes a
+// client's X-Forwarded-* through untouched, Traefik passes X-Original-*.
+const FORWARD_AUTH_HEADERS = ['x-forwarded-method', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-uri', 'x-forwarded-for', 'authorization'] as const;
+const AUTH_REQUEST_HEADERS = ['x-original-url', 'x-original-method', 'x-forwarded-for', 'authorization'] as const;
+
+function rawForwardAuth(h: Record<(typeof FORWARD_AUTH_HEADERS)[number], string | undefined>): RawTarget {
+  return { method: h['x-forwarded-method'], proto: h['x-forwarded-proto'], host: h['x-forwarded-host'], uri: h['x-forwarded-uri'], clientIp: h['x-forwarded-for'] };
+}
+
+function rawAuthRequest(h: Record<(typeof AUTH_REQUEST_HEADERS)[number], string | undefined>): RawTarget | null {
+  const url = h['x-original-url'];
+  const parts = url === undefined ? undefined : splitOriginalUrl(url);
+  if (parts === null) return null;
+  return { method: h['x-original-method'], proto: parts?.proto, host: parts?.host, uri: parts?.uri, clientIp: h['x-forwarded-for'] };
+}
+
+export function forwardAuthRoutes(app: FastifyInstance, ctx: AppContext): void {
+  async function check(request: FastifyRequest, reply: FastifyReply, endpoint: Endpoint): Promise<FastifyReply> {
+    const rt = ctx.runtime();
+    if (!rt.trustedProxies.has(request.socket.remoteAddress ?? '')) {
+      request.log.warn({ peer: request.socket.remoteAddress }, 'forward-auth request from an untrusted peer (add it to trustedProxies if it is your proxy)');
+      return sendBadRequest(reply, 'untrusted_peer', 'this peer is not in trustedProxies');
+    }
+    let raw: RawTarget | null;
+    let authorization: string | undefined;
+    if (endpoint === 'forward-auth') {
+      const h = readSingleHeaders(request.raw, FORWARD_AUTH_HEADERS);
+      if (!h) return sendBadRequest(reply, 'duplicate_header', 'a forwarded or Authorization header appears more than once');
+      raw = rawForwardAuth(h);
+      authorization = h.authorization;
+    } else {
+      const h = readSingleHeaders(request.raw, AUTH_REQUEST_HEADERS);
+      if (!h) return sendBadRequest(reply, 'duplicate_header', 'a forwarded or Authorization header appears more than once');
+      raw = rawAuthRequest(h);
+      authorization = h.authorization;
+    }
+    if (!raw) return sendBadRequest(reply, 'bad_original_url', 'X-Original-URL is not an absolute URL');
+    const parsed = parseTarget(raw, rt.config);
+    if (!parsed.ok) {
+      request.log.info({ code: parsed.code }, `forward-auth input refused: ${parsed.message}`);
+      return sendBadRequest(reply, parsed.code, parsed.message);
+    }
+    const target = parsed.target;
+
+    const presented = presentedCredentials(authorization, request.headers.cookie);
+    let auth: AuthResult;
+    if (presented.kind === 'malformed') {
+      if (!presented.challenge) return sendBadRequest(reply, presented.code, 'credentials are malformed or ambiguous');
+      auth = { outcome: 'rejected', challenge: presented.challenge, code: presented.code };
+    } else {
+      let credentials: Credentials = { kind: 'none' };
+      if (presented.kind === 'cookie') {
+        const session = ctx.sessions.verify(presented.value, rt.config.mode);
+        if (session) credentials = { kind: 'session', principal: session.principal };
+      } else {
+        credentials = presented;
+      }
+      const result = rt.strategy.authenticate(credentials);
+      auth = result instanceof Promise ? await result : result;
+    }
+    const decision = decide(target, auth, ctx.decideContext(rt));
+    if (decision.kind !== 'allow') request.log.debug({ decision: decision.kind, rule: decision.rule, host: target.host }, 'forward-auth decision');
+    return sendDecision(reply, endpoint, decision, target, rt.portal);
+  }
+
+  app.get('/api/authz/forward-auth', (request, reply) => check(request, reply, 'forward-auth'));
+  app.get('/api/authz/auth-request', (request, reply) => check(request, reply, 'auth-request'));
+}

@@ -1,0 +1,93 @@
+import { mkdir } from 'node:fs/promises';
+import { randomBytes, createHash } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { ConfigStore } from '../config/config-store.js';
+import { InvalidDocumentError } from '../config/document-store.js';
+import { acquireInstanceLock } from '../config/instance-lock.js';
+import { buildApp } from './app.js';
+import { bootReport } from './boot-checks.js';
+import { systemRandom } from './crypto/random.js';
+import type { EnvSettings } from './env.js';
+import { CsrfGuard } from './http/csrf.js';
+import { RuntimeHolder } from './runtime-holder.js';
+import { FileSessionStore } from './sessions/file-session-store.js';
+import { SessionManager } from './sessions/session-manager.js';
+
+export class BootError extends Error {
+  readonly code = 'GH_BOOT_REFUSED';
+  constructor(readonly problems: string[]) {
+    super(`Gatehouse refuses to start:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+export interface RunningServer {
+  readonly app: FastifyInstance;
+  readonly address: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Key for form tokens: from the session secret when set, else random per process (open mode). */
+function csrfKey(secret: string | undefined): Buffer {
+  return secret ? createHash('sha256').update(`gatehouse-csrf:${secret}`).digest() : randomBytes(32);
+}
+
+/** Runs the boot checks, then starts listening. Throws BootError listing every problem. */
+export async function startServer(env: EnvSettings, log: Logger): Promise<RunningServer> {
+  await mkdir(env.dataDir, { recursive: true, mode: 0o700 });
+  const lock = acquireInstanceLock(env.dataDir);
+  const store = new ConfigStore({ dataDir: env.dataDir, portalUrl: env.portalUrl });
+  try {
+    try {
+      await store.open();
+    } catch (error) {
+      if (error instanceof InvalidDocumentError) throw new BootError(error.problems.map((p) => `${error.file}: ${p}`));
+      throw error;
+    }
+    const report = bootReport(store.current, env);
+    if (report.problems.length > 0) throw new BootError(report.problems);
+
+    const holder = new RuntimeHolder(store, env, log);
+    const now = () => Date.now();
+    const sessionStore = new FileSessionStore(env.dataDir, now);
+    await sessionStore.load();
+    const sessions = new SessionManager(sessionStore, {
+      now,
+      random: systemRandom,
+      timeouts: () => ({ ttlMs: holder.current().ttlMs, idleMs: holder.current().idleMs }),
+    });
+    const app = await buildApp({
+      config: store,
+      env,
+      sessions,
+      log,
+      now,
+      random: systemRandom,
+      csrf: new CsrfGuard(csrfKey(env.sessionSecret), systemRandom),
+      runtime: holder.current,
+    });
+    store.watch();
+    await app.listen({ port: env.port, host: env.host });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : env.port;
+    const rt = holder.current();
+    log.info({ mode: rt.config.mode, domains: rt.config.domains, portal: rt.portal.origin }, `Gatehouse listening on http://${env.host}:${port} in ${rt.config.mode} mode; protecting ${rt.config.domains.join(', ')}`);
+    for (const warning of report.warnings) log.warn(warning);
+    return {
+      app,
+      address: env.host,
+      port,
+      async close() {
+        store.close();
+        await app.close();
+        await sessionStore.close();
+        lock.release();
+      },
+    };
+  } catch (error) {
+    store.close();
+    lock.release();
+    throw error;
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * The shared vocabulary of every authentication mode. Strategies are pure: no
+ * Fastify, no filesystem, no process.env. Secrets and the clock arrive through
+ * the constructor, so tests control both.
+ */
+
+export const AUTH_MODES = ['open', 'token', 'userPassword', 'oauth2'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+
+export const ROLES = ['viewer', 'editor', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** NIST authenticator assurance level reached by a session or credential. */
+export type Acr = 'aal1' | 'aal2';
+
+/** Who a request belongs to, once a credential has been verified. */
+export interface Principal {
+  /** Stable identifier: the username, or `issuer|sub` for OIDC. */
+  readonly id: string;
+  readonly username: string;
+  readonly role: Role;
+  readonly groups: readonly string[];
+  readonly email?: string;
+  readonly name?: string;
+  /** Authentication methods references (RFC 8176): pwd, otp, hwk, swk, sso, tok… */
+  readonly amr: readonly string[];
+  readonly acr: Acr;
+}
+
+/** The credential a request carried. At most one kind is ever considered. */
+export type Credentials =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'session'; readonly principal: Principal }
+  | { readonly kind: 'bearer'; readonly token: string }
+  | { readonly kind: 'basic'; readonly username: string; readonly password: string };
+
+/**
+ * What a strategy concluded about the credential. `anonymous` means "no
+ * credential the mode recognises": access rules still decide (bypass rules,
+ * or a redirect to the portal). `rejected` means a credential was presented
+ * and is wrong: the request is refused without falling back to anything else.
+ */
+export type AuthResult =
+  | { readonly outcome: 'authenticated'; readonly principal: Principal }
+  | { readonly outcome: 'anonymous' }
+  | { readonly outcome: 'rejected'; readonly challenge: 'basic' | 'bearer'; readonly code: string };
+
+export interface AuthStrategy {
+  readonly mode: AuthMode;
+  /** Called on the hot path: must be synchronous-fast or cached. */
+  authenticate(credentials: Credentials): AuthResult | Promise<AuthResult>;
+}
+
+/**
+ * The answer to "may this request through?". A value, never a thrown error:
+ * only misconfiguration, bugs and a corrupt store throw.
+ */
+export type Decision =
+  | { readonly kind: 'allow'; readonly principal: Principal | null; readonly rule: string }
+  | { readonly kind: 'deny'; readonly status: 401 | 403; readonly code: string; readonly rule: string; readonly challenge?: 'basic' | 'bearer' }
+  | { readonly kind: 'login'; readonly rule: string }
+  | { readonly kind: 'stepUp'; readonly factor: 'second_factor'; readonly rule: string };
