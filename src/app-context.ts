@@ -7,6 +7,9 @@ import type { EnvSettings } from './env.js';
 import type { Runtime } from './runtime.js';
 import type { SessionManager } from './sessions/session-manager.js';
 import type { CsrfGuard } from './http/csrf.js';
+import type { AuditLog } from './audit/audit-log.js';
+import type { Regulator } from './security/regulation.js';
+import type { UserService } from './users/user-service.js';
 
 /** Injected dependencies: tests pass their own clock, randomness and stores. */
 export interface AppDeps {
@@ -17,6 +20,9 @@ export interface AppDeps {
   readonly now: () => number;
   readonly random: Random;
   readonly csrf: CsrfGuard;
+  readonly users: UserService;
+  readonly audit: AuditLog;
+  readonly regulator: Regulator;
   /** The current runtime; swapped whole on every config change. */
   readonly runtime: () => Runtime;
 }

@@ -5,6 +5,9 @@ import { forwardAuthRoutes } from './routes/forward-auth.js';
 import { healthRoutes } from './routes/health.js';
 import { portalRoutes } from './routes/portal.js';
 import { assetRoutes } from './routes/assets.js';
+import { authApiRoutes } from './routes/auth-api.js';
+import { adminSessionRoutes } from './routes/admin-sessions.js';
+import { profileRoutes } from './routes/profile.js';
 
 /**
  * Builds the Fastify app without listening, so tests drive it with
@@ -34,5 +37,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   healthRoutes(app, ctx);
   portalRoutes(app, ctx);
   assetRoutes(app);
+  authApiRoutes(app, ctx);
+  adminSessionRoutes(app, ctx);
+  profileRoutes(app, ctx);
   return app;
 }

@@ -13,7 +13,7 @@ export interface BootReport {
 }
 
 /** Every reason this config + environment must not start, all at once. */
-export function bootReport(config: Config, env: EnvSettings): BootReport {
+export function bootReport(config: Config, env: EnvSettings, users?: { hasUsableAdmin(): boolean }): BootReport {
   const problems = envProblems(env, config.mode !== 'open');
   const warnings: string[] = [];
   if (config.mode === 'token' && !config.token) {
@@ -23,6 +23,9 @@ export function bootReport(config: Config, env: EnvSettings): BootReport {
     createStrategy(config);
   } catch (error) {
     problems.push(`mode: ${(error as Error).message}`);
+  }
+  if (config.mode === 'userPassword' && users && !users.hasUsableAdmin()) {
+    problems.push('users: userPassword mode has no enabled admin with a password; add one with `gatehouse user add <name> --role admin`');
   }
   if (config.domains.length === 0) problems.push('domains: no protected domain; add one, e.g. `gatehouse config set domains \'["example.com"]\'`');
   const portal = effectivePortalUrl(config, env);

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ConfigStore } from '../config/config-store.js';
 import type { EnvSettings } from './env.js';
 import { buildRuntime, type Runtime } from './runtime.js';
+import type { StrategyServices } from '../strategies/types.js';
 
 /**
  * Holds the Runtime for the current config and rebuilds it when the config
@@ -11,12 +12,12 @@ import { buildRuntime, type Runtime } from './runtime.js';
 export class RuntimeHolder {
   private runtime: Runtime;
 
-  constructor(store: ConfigStore, env: Pick<EnvSettings, 'portalUrl'>, log: Logger) {
-    this.runtime = buildRuntime(store.current, env);
+  constructor(store: ConfigStore, env: Pick<EnvSettings, 'portalUrl'>, log: Logger, services?: StrategyServices) {
+    this.runtime = buildRuntime(store.current, env, services);
     store.on('change', (config) => {
       try {
         const previousMode = this.runtime.config.mode;
-        this.runtime = buildRuntime(config, env);
+        this.runtime = buildRuntime(config, env, services);
         log.info({ mode: config.mode }, previousMode === config.mode ? 'config reloaded' : `mode switched from ${previousMode} to ${config.mode}`);
       } catch (error) {
         log.error({ err: error }, 'new config could not be applied; keeping the previous one');

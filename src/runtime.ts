@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.js';
 import { NetworkList } from '../config/network.js';
 import { parseDuration } from '../config/duration.js';
 import { DEFAULT_PORTAL_URL } from '../config/defaults.js';
-import type { AuthStrategy } from '../strategies/types.js';
+import type { AuthStrategy, StrategyServices } from '../strategies/types.js';
 import { createStrategy } from '../strategies/registry.js';
 import { AccessPolicy } from './authz/rules.js';
 import type { EnvSettings } from './env.js';
@@ -34,11 +34,11 @@ export function isLoopbackPortal(portal: URL): boolean {
   return LOOPBACK_HOSTS.has(portal.hostname) || portal.hostname.endsWith('.localhost');
 }
 
-export function buildRuntime(config: Config, env: Pick<EnvSettings, 'portalUrl'>): Runtime {
+export function buildRuntime(config: Config, env: Pick<EnvSettings, 'portalUrl'>, services?: StrategyServices): Runtime {
   const portal = effectivePortalUrl(config, env);
   return {
     config,
-    strategy: createStrategy(config),
+    strategy: createStrategy(config, services),
     policy: new AccessPolicy(config.rules, config.defaultPolicy),
     trustedProxies: new NetworkList(config.trustedProxies),
     portal,

@@ -13,6 +13,7 @@ import { CsrfGuard } from './http/csrf.js';
 import { RuntimeHolder } from './runtime-holder.js';
 import { FileSessionStore } from './sessions/file-session-store.js';
 import { SessionManager } from './sessions/session-manager.js';
+import { createAccountServices } from './services.js';
 
 export class BootError extends Error {
   readonly code = 'GH_BOOT_REFUSED';
@@ -38,6 +39,7 @@ export async function startServer(env: EnvSettings, log: Logger): Promise<Runnin
   await mkdir(env.dataDir, { recursive: true, mode: 0o700 });
   const lock = acquireInstanceLock(env.dataDir);
   const store = new ConfigStore({ dataDir: env.dataDir, portalUrl: env.portalUrl });
+  const closers: Array<() => Promise<void>> = [];
   try {
     try {
       await store.open();
@@ -45,18 +47,21 @@ export async function startServer(env: EnvSettings, log: Logger): Promise<Runnin
       if (error instanceof InvalidDocumentError) throw new BootError(error.problems.map((p) => `${error.file}: ${p}`));
       throw error;
     }
-    const report = bootReport(store.current, env);
-    if (report.problems.length > 0) throw new BootError(report.problems);
-
-    const holder = new RuntimeHolder(store, env, log);
     const now = () => Date.now();
     const sessionStore = new FileSessionStore(env.dataDir, now);
     await sessionStore.load();
+    let holder: RuntimeHolder | undefined;
     const sessions = new SessionManager(sessionStore, {
       now,
       random: systemRandom,
-      timeouts: () => ({ ttlMs: holder.current().ttlMs, idleMs: holder.current().idleMs }),
+      timeouts: () => ({ ttlMs: holder!.current().ttlMs, idleMs: holder!.current().idleMs }),
     });
+    const accounts = await createAccountServices({ dataDir: env.dataDir, config: store, sessions, log, now });
+    closers.push(() => accounts.close(), () => sessionStore.close());
+    const report = bootReport(store.current, env, accounts.users);
+    if (report.problems.length > 0) throw new BootError(report.problems);
+    holder = new RuntimeHolder(store, env, log, accounts.strategyServices);
+    await accounts.users.prepare();
     const app = await buildApp({
       config: store,
       env,
@@ -65,9 +70,14 @@ export async function startServer(env: EnvSettings, log: Logger): Promise<Runnin
       now,
       random: systemRandom,
       csrf: new CsrfGuard(csrfKey(env.sessionSecret), systemRandom),
+      users: accounts.users,
+      audit: accounts.audit,
+      regulator: accounts.regulator,
       runtime: holder.current,
     });
     store.watch();
+    accounts.usersStore.watch();
+    accounts.bansStore.watch();
     await app.listen({ port: env.port, host: env.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : env.port;
@@ -81,12 +91,13 @@ export async function startServer(env: EnvSettings, log: Logger): Promise<Runnin
       async close() {
         store.close();
         await app.close();
-        await sessionStore.close();
+        for (const close of closers) await close();
         lock.release();
       },
     };
   } catch (error) {
     store.close();
+    for (const close of closers) await close().catch(() => undefined);
     lock.release();
     throw error;
   }

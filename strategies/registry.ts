@@ -1,26 +1,31 @@
 import type { Config } from '../config/schema.js';
 import { OpenStrategy } from './open.js';
 import { TokenStrategy } from './token.js';
-import type { AuthMode, AuthStrategy } from './types.js';
+import { UserPasswordStrategy } from './user-password.js';
+import type { AuthMode, AuthStrategy, StrategyServices } from './types.js';
 
 export class ModeUnavailableError extends Error {
   readonly code = 'GH_MODE_UNAVAILABLE';
 }
 
-type StrategyFactory = (config: Config) => AuthStrategy;
+type StrategyFactory = (config: Config, services: StrategyServices) => AuthStrategy;
 
 /** Every mode must have a factory: the Record type makes a missing one a compile error. */
 const FACTORIES: Record<AuthMode, StrategyFactory> = {
   open: () => new OpenStrategy(),
   token: (config) => new TokenStrategy({ tokenHash: config.token?.hash }),
-  userPassword: () => {
-    throw new ModeUnavailableError('userPassword mode is not available in this version of Gatehouse');
-  },
+  userPassword: (_config, services) => new UserPasswordStrategy(services),
   oauth2: () => {
     throw new ModeUnavailableError('oauth2 mode is not available in this version of Gatehouse');
   },
 };
 
-export function createStrategy(config: Config): AuthStrategy {
-  return FACTORIES[config.mode](config);
+/** Services for contexts that only validate a config (CLI, boot checks): any password check fails. */
+export const NO_SERVICES: StrategyServices = {
+  checkPassword: async () => ({ ok: false, reason: 'invalid' }),
+  usersGeneration: () => 0,
+};
+
+export function createStrategy(config: Config, services: StrategyServices = NO_SERVICES): AuthStrategy {
+  return FACTORIES[config.mode](config, services);
 }

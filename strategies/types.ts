@@ -45,10 +45,31 @@ export type AuthResult =
   | { readonly outcome: 'anonymous' }
   | { readonly outcome: 'rejected'; readonly challenge: 'basic' | 'bearer'; readonly code: string };
 
+/** What a strategy may know about the request besides its credentials. */
+export interface AuthContext {
+  readonly clientIp: string;
+}
+
 export interface AuthStrategy {
   readonly mode: AuthMode;
   /** Called on the hot path: must be synchronous-fast or cached. */
-  authenticate(credentials: Credentials): AuthResult | Promise<AuthResult>;
+  authenticate(credentials: Credentials, context: AuthContext): AuthResult | Promise<AuthResult>;
+}
+
+/** Outcome of checking a username and password (regulation included). */
+export type PasswordCheck =
+  | { readonly ok: true; readonly principal: Principal }
+  | { readonly ok: false; readonly reason: 'invalid' | 'busy' };
+
+/**
+ * Services strategies need from the rest of Gatehouse, injected so the
+ * strategies stay free of I/O.
+ */
+export interface StrategyServices {
+  /** Verifies a local password, counting failures toward brute-force regulation. */
+  checkPassword(username: string, password: string, clientIp: string): Promise<PasswordCheck>;
+  /** Changes whenever users change, so cached verifications expire at once. */
+  usersGeneration(): number;
 }
 
 /**

@@ -64,7 +64,7 @@ export function forwardAuthRoutes(app: FastifyInstance, ctx: AppContext): void {
       } else {
         credentials = presented;
       }
-      const result = rt.strategy.authenticate(credentials);
+      const result = rt.strategy.authenticate(credentials, target);
       auth = result instanceof Promise ? await result : result;
     }
     const decision = decide(target, auth, ctx.decideContext(rt));

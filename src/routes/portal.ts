@@ -1,56 +1,52 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { TokenStrategy, TOKEN_PRINCIPAL } from '../../strategies/token.js';
+import { TokenStrategy } from '../../strategies/token.js';
 import type { AppContext } from '../app-context.js';
-import { clearCookie, readCookie, serializeCookie, SESSION_COOKIE } from '../http/cookies.js';
-import { Html, page } from '../http/pages.js';
+import { errorBox, sendHtml, seeOther } from '../http/html-reply.js';
+import { page } from '../http/pages.js';
 import { safeRedirectTarget } from '../http/safe-redirect.js';
+import { currentSession, endSession } from '../http/session-cookie.js';
 import type { Runtime } from '../runtime.js';
-import type { SessionRecord } from '../sessions/session-record.js';
+import { passwordLogin } from './login/password-login.js';
+import { tokenLogin } from './login/token-login.js';
 
 interface LoginBody {
   csrf?: unknown;
   rd?: unknown;
   token?: unknown;
+  username?: unknown;
+  password?: unknown;
 }
 
-function html(reply: FastifyReply, status: number, body: string): FastifyReply {
-  return reply
-    .code(status)
-    .header('content-type', 'text/html; charset=utf-8')
-    .header('cache-control', 'no-store')
-    .header('x-frame-options', 'DENY')
-    .header('content-security-policy', "default-src 'self'; frame-ancestors 'none'; form-action 'self'")
-    .send(body);
-}
+const LOGIN_TEMPLATES: Record<Runtime['config']['mode'], string> = {
+  open: 'login-open',
+  token: 'login-token',
+  userPassword: 'login-password',
+  oauth2: 'login-password',
+};
 
-function errorBox(message: string | undefined): Html | undefined {
-  return message ? new Html(`<p class="error" role="alert">${message.replace(/[&<>"']/g, '')}</p>`) : undefined;
-}
-
-/** The session this browser holds under the current mode, if any. */
-export function currentSession(ctx: AppContext, request: FastifyRequest, rt: Runtime): SessionRecord | null {
-  const cookie = readCookie(request.headers.cookie, SESSION_COOKIE);
-  return cookie.kind === 'one' ? ctx.sessions.verify(cookie.value, rt.config.mode) : null;
-}
-
+/** The portal's pages: home, login (by mode) and logout. */
 export function portalRoutes(app: FastifyInstance, ctx: AppContext): void {
-  const openMode = () => ctx.runtime().config.mode === 'open';
+  const isOpen = () => ctx.runtime().config.mode === 'open';
   const landing = (rt: Runtime, rd: unknown) => safeRedirectTarget(rd, rt.config) ?? `${rt.portal.origin}/`;
 
-  function loginPage(request: FastifyRequest, reply: FastifyReply, status: number, rd: unknown, error?: string): FastifyReply {
+  function loginPage(request: FastifyRequest, reply: FastifyReply, status: number, rd: unknown, error?: string, username?: string): FastifyReply {
     const rt = ctx.runtime();
     const target = landing(rt, rd);
-    if (rt.config.mode === 'open') return html(reply, 200, page('Sign in', 'login-open', { rd: target }, { openMode: true }));
+    if (rt.config.mode === 'open') return sendHtml(reply, 200, page('Sign in', 'login-open', { rd: target }, { openMode: true }));
     const csrf = ctx.csrf.issue(request, reply, rt.cookie.secure);
-    return html(reply, status, page('Sign in', `login-${rt.config.mode === 'token' ? 'token' : rt.config.mode}`, { csrf, rd: target, error: errorBox(error) }, { openMode: false }));
+    return sendHtml(reply, status, page('Sign in', LOGIN_TEMPLATES[rt.config.mode], { csrf, rd: target, error: errorBox(error), username }, { openMode: false }));
   }
 
   app.get('/', (request, reply) => {
     const rt = ctx.runtime();
     const session = currentSession(ctx, request, rt);
-    const status = rt.config.mode === 'open' ? 'Open mode: everyone is signed in as an administrator.' : session ? `Signed in as ${session.principal.username} (${session.principal.role}).` : 'Not signed in.';
-    const [link, linkText] = session ? ['/logout', 'Sign out'] : ['/login', 'Sign in'];
-    return html(reply, 200, page('Gatehouse', 'home', { status, link, linkText }, { openMode: openMode() }));
+    const status = isOpen()
+      ? 'Open mode: everyone is signed in as an administrator.'
+      : session
+        ? `Signed in as ${session.principal.username} (${session.principal.role}).`
+        : 'Not signed in.';
+    const [link, linkText] = session ? ['/profile', 'Profile & security'] : ['/login', 'Sign in'];
+    return sendHtml(reply, 200, page('Gatehouse', 'home', { status, link, linkText }, { openMode: isOpen() }));
   });
 
   app.get<{ Querystring: { rd?: string } }>('/login', (request, reply) => loginPage(request, reply, 200, request.query.rd));
@@ -58,29 +54,16 @@ export function portalRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.post<{ Body: LoginBody }>('/login', async (request, reply) => {
     const rt = ctx.runtime();
     const body = (request.body ?? {}) as LoginBody;
+    const username = typeof body.username === 'string' ? body.username : undefined;
+    const render = (status: number, error?: string) => loginPage(request, reply, status, body.rd, error, username);
     if (!ctx.csrf.verify(request, body.csrf, rt.portal.origin)) {
       request.log.warn('login refused: CSRF check failed');
-      return loginPage(request, reply, 403, body.rd, 'Your sign-in form expired or came from another site. Please try again.');
+      return render(403, 'Your sign-in form expired or came from another site. Please try again.');
     }
-    if (rt.strategy instanceof TokenStrategy) {
-      if (typeof body.token !== 'string' || !rt.strategy.matches(body.token.trim())) {
-        request.log.info({ ip: request.ip }, 'token login failed');
-        return loginPage(request, reply, 401, body.rd, 'That token is not valid.');
-      }
-      const { cookieValue } = await ctx.sessions.create({
-        mode: 'token',
-        principal: TOKEN_PRINCIPAL,
-        amr: TOKEN_PRINCIPAL.amr,
-        acr: TOKEN_PRINCIPAL.acr,
-        mfaAt: null,
-        ip: request.ip,
-        userAgent: request.headers['user-agent'] ?? '',
-      });
-      request.log.info('token login succeeded');
-      reply.header('set-cookie', serializeCookie(SESSION_COOKIE, cookieValue, { secure: rt.cookie.secure, domain: rt.cookie.domain, maxAgeSeconds: Math.floor(rt.ttlMs / 1000) }));
-      return reply.code(303).header('cache-control', 'no-store').header('location', landing(rt, body.rd)).send();
-    }
-    return loginPage(request, reply, 400, body.rd, 'This mode does not sign in with this form.');
+    const form = { ...body, landing: landing(rt, body.rd) };
+    if (rt.strategy instanceof TokenStrategy) return tokenLogin(ctx, rt, rt.strategy, form, request, reply, render);
+    if (rt.config.mode === 'userPassword') return passwordLogin(ctx, rt, form, request, reply, render);
+    return render(400, 'This mode does not sign in with this form.');
   });
 
   app.get('/logout', (request, reply) => {
@@ -88,21 +71,17 @@ export function portalRoutes(app: FastifyInstance, ctx: AppContext): void {
     const session = currentSession(ctx, request, rt);
     const csrf = ctx.csrf.issue(request, reply, rt.cookie.secure);
     const who = session ? `Signed in as ${session.principal.username}.` : 'You are not signed in.';
-    return html(reply, 200, page('Sign out', 'logout', { csrf, who }, { openMode: openMode() }));
+    return sendHtml(reply, 200, page('Sign out', 'logout', { csrf, who }, { openMode: isOpen() }));
   });
 
   app.post<{ Body: { csrf?: unknown } }>('/logout', async (request, reply) => {
     const rt = ctx.runtime();
     if (!ctx.csrf.verify(request, (request.body as { csrf?: unknown } | undefined)?.csrf, rt.portal.origin)) {
-      return html(reply, 403, page('Sign out', 'logout', { who: 'The sign-out form expired. Please try again.', csrf: ctx.csrf.issue(request, reply, rt.cookie.secure) }, { openMode: openMode() }));
+      const csrf = ctx.csrf.issue(request, reply, rt.cookie.secure);
+      return sendHtml(reply, 403, page('Sign out', 'logout', { who: 'The sign-out form expired. Please try again.', csrf }, { openMode: isOpen() }));
     }
-    const cookie = readCookie(request.headers.cookie, SESSION_COOKIE);
-    if (cookie.kind === 'one') {
-      // Only the holder of the full cookie (id and secret) may end the session.
-      const id = ctx.sessions.ownedId(cookie.value);
-      if (id) await ctx.sessions.revoke(id);
-    }
-    reply.header('set-cookie', clearCookie(SESSION_COOKIE, { secure: rt.cookie.secure, domain: rt.cookie.domain }));
-    return reply.code(303).header('cache-control', 'no-store').header('location', '/login').send();
+    const ended = await endSession(ctx, request, reply, rt);
+    if (ended) await ctx.audit.record({ event: 'logout', actor: ended.principal.username, ip: ended.ip });
+    return seeOther(reply, '/login');
   });
 }

@@ -73,6 +73,10 @@ export class SessionManager {
     return record && constantTimeEqualHex(sha256Hex(match![2]!), record.secretHash) ? record.id : null;
   }
 
+  get(id: string): SessionRecord | undefined {
+    return this.store.get(id);
+  }
+
   revoke(id: string): Promise<void> {
     return this.store.delete([id]);
   }

@@ -12,6 +12,7 @@ import { RuntimeHolder } from '../../src/runtime-holder.js';
 import { FileSessionStore } from '../../src/sessions/file-session-store.js';
 import { SessionManager } from '../../src/sessions/session-manager.js';
 import type { EnvSettings } from '../../src/env.js';
+import { createAccountServices, type AccountServices } from '../../src/services.js';
 
 export const TEST_SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 
@@ -21,6 +22,7 @@ export interface AppFixture {
   sessions: SessionManager;
   dataDir: string;
   clock: { now: number };
+  accounts: AccountServices;
   close(): Promise<void>;
 }
 
@@ -44,16 +46,18 @@ export async function createAppFixture(config: Partial<ConfigInput> & { mode?: C
   const log = pino({ level: 'silent' });
   const store = new ConfigStore({ dataDir, portalUrl: env.portalUrl });
   await store.open();
-  const holder = new RuntimeHolder(store, env, log);
   const clock = { now: Date.parse('2026-11-23T12:00:00Z') };
   const now = () => clock.now;
   const sessionStore = new FileSessionStore(dataDir, now, 0);
   await sessionStore.load();
+  let holder: RuntimeHolder | undefined;
   const sessions = new SessionManager(sessionStore, {
     now,
     random: systemRandom,
-    timeouts: () => ({ ttlMs: holder.current().ttlMs, idleMs: holder.current().idleMs }),
+    timeouts: () => ({ ttlMs: holder!.current().ttlMs, idleMs: holder!.current().idleMs }),
   });
+  const accounts = await createAccountServices({ dataDir, config: store, sessions, log, now });
+  holder = new RuntimeHolder(store, env, log, accounts.strategyServices);
   const app = await buildApp({
     config: store,
     env,
@@ -62,6 +66,9 @@ export async function createAppFixture(config: Partial<ConfigInput> & { mode?: C
     now,
     random: systemRandom,
     csrf: new CsrfGuard(Buffer.alloc(32, 7), systemRandom),
+    users: accounts.users,
+    audit: accounts.audit,
+    regulator: accounts.regulator,
     runtime: holder.current,
   });
   return {
@@ -70,9 +77,11 @@ export async function createAppFixture(config: Partial<ConfigInput> & { mode?: C
     sessions,
     dataDir,
     clock,
+    accounts,
     async close() {
       store.close();
       await app.close();
+      await accounts.close();
       await sessionStore.close();
       await rm(dataDir, { recursive: true, force: true });
     },

@@ -1,0 +1,25 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { formatIssues } from './schema.js';
+import { InvalidDocumentError } from './document-store.js';
+import { WatchedDocument } from './watched-document.js';
+
+export const BansFileSchema = z.strictObject({
+  version: z.literal(1),
+  bans: z.array(z.strictObject({ kind: z.enum(['user', 'ip']), key: z.string().min(1), until: z.number().int() })).default([]),
+});
+export type BansFile = z.infer<typeof BansFileSchema>;
+
+/** bans.json: active brute-force bans, so they survive a restart and `gatehouse unban` can lift them. */
+export class BansStore extends WatchedDocument<BansFile> {
+  constructor(dataDir: string) {
+    super(join(dataDir, 'bans.json'), {
+      decode: (raw, file) => {
+        const result = BansFileSchema.safeParse(raw);
+        if (!result.success) throw new InvalidDocumentError(file, formatIssues(result.error));
+        return result.data;
+      },
+      initial: () => ({ version: 1, bans: [] }),
+    });
+  }
+}

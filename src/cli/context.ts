@@ -1,0 +1,63 @@
+import { mkdir } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import { ConfigStore } from '../../config/config-store.js';
+import { UsersStore } from '../../config/users-store.js';
+import { AuditLog } from '../audit/audit-log.js';
+import { readEnv, type EnvSettings } from '../env.js';
+import { WorkerPasswordHasher } from '../users/password-hasher.js';
+import { UserService, type Actor } from '../users/user-service.js';
+
+/** A usage mistake: exit 2 with the usage text. */
+export class UsageError extends Error {}
+/** A refused or failed command: exit 1 with the message. */
+export class RefusedError extends Error {}
+
+export interface CliContext {
+  readonly env: EnvSettings;
+  readonly actor: Actor;
+  config(): Promise<ConfigStore>;
+  users(): Promise<{ service: UserService; store: UsersStore }>;
+  audit(): AuditLog;
+  /** Releases worker threads and watchers so the process can exit. */
+  close(): Promise<void>;
+}
+
+/** Everything a command needs, opened lazily against the data dir. */
+export function createCliContext(processEnv: NodeJS.ProcessEnv): CliContext {
+  const env = readEnv(processEnv);
+  const closers: Array<() => Promise<void>> = [];
+  let configStore: ConfigStore | undefined;
+  const audit = new AuditLog(env.dataDir);
+  let actorName = 'cli';
+  try {
+    actorName = `cli:${userInfo().username}`;
+  } catch {
+    // No passwd entry (some containers): plain "cli" will do.
+  }
+  const ctx: CliContext = {
+    env,
+    actor: { name: actorName },
+    async config() {
+      if (!configStore) {
+        await mkdir(env.dataDir, { recursive: true, mode: 0o700 });
+        configStore = new ConfigStore({ dataDir: env.dataDir, portalUrl: env.portalUrl });
+        await configStore.open();
+      }
+      return configStore;
+    },
+    async users() {
+      const config = await ctx.config();
+      const store = new UsersStore(env.dataDir);
+      await store.open();
+      const hasher = new WorkerPasswordHasher(1);
+      closers.push(() => hasher.close());
+      const service = new UserService(store, { hasher, audit, regulator: null, bcryptCost: () => config.current.security.bcryptCost, now: Date.now });
+      return { service, store };
+    },
+    audit: () => audit,
+    async close() {
+      for (const close of closers) await close();
+    },
+  };
+  return ctx;
+}

@@ -1,0 +1,77 @@
+import type { Logger } from 'pino';
+import type { ConfigStore } from '../config/config-store.js';
+import { parseDuration } from '../config/duration.js';
+import { UsersStore } from '../config/users-store.js';
+import { BansStore } from '../config/bans-store.js';
+import { syncBans } from './security/ban-sync.js';
+import { AuditLog } from './audit/audit-log.js';
+import { Regulator } from './security/regulation.js';
+import type { SessionManager } from './sessions/session-manager.js';
+import { WorkerPasswordHasher, type PasswordHasher } from './users/password-hasher.js';
+import { UserService } from './users/user-service.js';
+import { watchUserChanges } from './users/user-sessions.js';
+import type { StrategyServices } from '../strategies/types.js';
+
+export interface AccountServices {
+  readonly usersStore: UsersStore;
+  readonly bansStore: BansStore;
+  readonly users: UserService;
+  readonly audit: AuditLog;
+  readonly regulator: Regulator;
+  readonly hasher: PasswordHasher;
+  readonly strategyServices: StrategyServices;
+  close(): Promise<void>;
+}
+
+/**
+ * Local accounts and everything around them (hashing workers, regulation,
+ * audit), wired once for the server. The CLI builds the same pieces without
+ * regulation or session hooks.
+ */
+export async function createAccountServices(opts: {
+  dataDir: string;
+  config: ConfigStore;
+  sessions: SessionManager;
+  log: Logger;
+  now: () => number;
+  hasher?: PasswordHasher;
+}): Promise<AccountServices> {
+  const usersStore = new UsersStore(opts.dataDir);
+  await usersStore.open();
+  const audit = new AuditLog(opts.dataDir, opts.now);
+  const regulation = () => {
+    const r = opts.config.current.security.regulation;
+    return { maxRetries: r.maxRetries, findTimeMs: parseDuration(r.findTime), banTimeMs: parseDuration(r.banTime) };
+  };
+  const regulator = new Regulator(regulation, opts.now);
+  const bansStore = new BansStore(opts.dataDir);
+  await bansStore.open();
+  const onBan = syncBans(regulator, bansStore, opts.now, opts.log);
+  const hasher = opts.hasher ?? new WorkerPasswordHasher();
+  const users = new UserService(usersStore, {
+    hasher,
+    audit,
+    regulator,
+    onBan,
+    bcryptCost: () => opts.config.current.security.bcryptCost,
+    now: opts.now,
+  });
+  const usersGeneration = watchUserChanges(usersStore, opts.sessions, opts.log);
+  return {
+    usersStore,
+    bansStore,
+    users,
+    audit,
+    regulator,
+    hasher,
+    strategyServices: {
+      checkPassword: (username, password, ip) => users.checkPassword(username, password, ip),
+      usersGeneration,
+    },
+    async close() {
+      usersStore.close();
+      bansStore.close();
+      await hasher.close();
+    },
+  };
+}
