@@ -10,6 +10,7 @@ import type { CsrfGuard } from './http/csrf.js';
 import type { AuditLog } from './audit/audit-log.js';
 import type { Regulator } from './security/regulation.js';
 import type { UserService } from './users/user-service.js';
+import type { MfaService } from './mfa/mfa-service.js';
 
 /** Injected dependencies: tests pass their own clock, randomness and stores. */
 export interface AppDeps {
@@ -23,6 +24,7 @@ export interface AppDeps {
   readonly users: UserService;
   readonly audit: AuditLog;
   readonly regulator: Regulator;
+  readonly mfa: MfaService;
   /** The current runtime; swapped whole on every config change. */
   readonly runtime: () => Runtime;
 }

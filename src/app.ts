@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type Bindings, type ChildLoggerOptions, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import { createAppContext, type AppDeps } from './app-context.js';
 import { forwardAuthRoutes } from './routes/forward-auth.js';
@@ -8,6 +8,76 @@ import { assetRoutes } from './routes/assets.js';
 import { authApiRoutes } from './routes/auth-api.js';
 import { adminSessionRoutes } from './routes/admin-sessions.js';
 import { profileRoutes } from './routes/profile.js';
+import { login2faRoutes } from './routes/login-2fa.js';
+import { profile2faRoutes } from './routes/profile-2fa.js';
+
+type LogMethod = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/**
+ * A request's logger, bound to its request id like Fastify's default child. Building a pino
+ * child (bindings serialized through the redaction rules) costs about as much as a whole
+ * forward-auth decision, and almost no request logs, so the child is built on first use.
+ */
+class RequestLogger implements FastifyBaseLogger {
+  private built: FastifyBaseLogger | undefined;
+
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Bindings,
+  ) {}
+
+  get level(): string {
+    return (this.built ?? this.parent).level;
+  }
+
+  set level(level: string) {
+    this.logger().level = level;
+  }
+
+  fatal(...args: unknown[]): void {
+    this.write('fatal', args);
+  }
+
+  error(...args: unknown[]): void {
+    this.write('error', args);
+  }
+
+  warn(...args: unknown[]): void {
+    this.write('warn', args);
+  }
+
+  info(...args: unknown[]): void {
+    this.write('info', args);
+  }
+
+  debug(...args: unknown[]): void {
+    this.write('debug', args);
+  }
+
+  trace(...args: unknown[]): void {
+    this.write('trace', args);
+  }
+
+  silent(): void {}
+
+  child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.logger().child(bindings, options);
+  }
+
+  private logger(): FastifyBaseLogger {
+    return (this.built ??= this.parent.child(this.bindings));
+  }
+
+  private write(method: LogMethod, args: unknown[]): void {
+    const logger = this.logger();
+    Reflect.apply(logger[method], logger, args);
+  }
+}
+
+/** Fastify's per-request child logger, lazily; route-level log options (none today) get a real child at once. */
+function requestLogger(logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
+  return Object.keys(options).length > 0 ? logger.child(bindings, options) : new RequestLogger(logger, bindings);
+}
 
 /**
  * Builds the Fastify app without listening, so tests drive it with
@@ -18,7 +88,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     // One log line per request would dominate the forward-auth hot path; decisions log themselves.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
+    // Log lines still carry the request id (reqId); the child logger holding it is built lazily.
+    childLoggerFactory: requestLogger,
     // Never trust X-Forwarded-For globally: only the check endpoints read it, behind the trusted-peer check.
     trustProxy: false,
     bodyLimit: 64 * 1024,
@@ -40,5 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   authApiRoutes(app, ctx);
   adminSessionRoutes(app, ctx);
   profileRoutes(app, ctx);
+  login2faRoutes(app, ctx);
+  profile2faRoutes(app, ctx);
   return app;
 }

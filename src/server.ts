@@ -56,7 +56,15 @@ export async function startServer(env: EnvSettings, log: Logger): Promise<Runnin
       random: systemRandom,
       timeouts: () => ({ ttlMs: holder!.current().ttlMs, idleMs: holder!.current().idleMs }),
     });
-    const accounts = await createAccountServices({ dataDir: env.dataDir, config: store, sessions, log, now });
+    const accounts = await createAccountServices({
+      dataDir: env.dataDir,
+      config: store,
+      sessions,
+      log,
+      now,
+      sessionSecret: env.sessionSecret,
+      issuer: () => holder?.current().portal.hostname ?? 'Gatehouse',
+    });
     closers.push(() => accounts.close(), () => sessionStore.close());
     const report = bootReport(store.current, env, accounts.users);
     if (report.problems.length > 0) throw new BootError(report.problems);
@@ -73,6 +81,7 @@ export async function startServer(env: EnvSettings, log: Logger): Promise<Runnin
       users: accounts.users,
       audit: accounts.audit,
       regulator: accounts.regulator,
+    mfa: accounts.mfa,
       runtime: holder.current,
     });
     store.watch();

@@ -11,6 +11,9 @@ import { WorkerPasswordHasher, type PasswordHasher } from './users/password-hash
 import { UserService } from './users/user-service.js';
 import { watchUserChanges } from './users/user-sessions.js';
 import type { StrategyServices } from '../strategies/types.js';
+import { CredentialsStore } from '../config/credentials-store.js';
+import { SecretBox } from './crypto/secret-box.js';
+import { MfaService } from './mfa/mfa-service.js';
 
 export interface AccountServices {
   readonly usersStore: UsersStore;
@@ -19,6 +22,8 @@ export interface AccountServices {
   readonly audit: AuditLog;
   readonly regulator: Regulator;
   readonly hasher: PasswordHasher;
+  readonly credentialsStore: CredentialsStore;
+  readonly mfa: MfaService;
   readonly strategyServices: StrategyServices;
   close(): Promise<void>;
 }
@@ -34,6 +39,10 @@ export async function createAccountServices(opts: {
   sessions: SessionManager;
   log: Logger;
   now: () => number;
+  /** GATEHOUSE_SESSION_SECRET: the key material for secrets at rest. */
+  sessionSecret: string | undefined;
+  /** The portal's host, used as the issuer name authenticator apps show. */
+  issuer: () => string;
   hasher?: PasswordHasher;
 }): Promise<AccountServices> {
   const usersStore = new UsersStore(opts.dataDir);
@@ -56,10 +65,16 @@ export async function createAccountServices(opts: {
     bcryptCost: () => opts.config.current.security.bcryptCost,
     now: opts.now,
   });
-  const usersGeneration = watchUserChanges(usersStore, opts.sessions, opts.log);
+  const credentialsStore = new CredentialsStore(opts.dataDir);
+  await credentialsStore.open();
+  const box = opts.sessionSecret ? new SecretBox(opts.sessionSecret, 'gatehouse totp secret v1') : null;
+  const mfa = new MfaService(credentialsStore, { box, audit, now: opts.now, issuer: opts.issuer });
+  const usersGeneration = watchUserChanges(usersStore, opts.sessions, opts.log, (userId) => mfa.forget(userId));
   return {
     usersStore,
     bansStore,
+    credentialsStore,
+    mfa,
     users,
     audit,
     regulator,
@@ -71,6 +86,7 @@ export async function createAccountServices(opts: {
     async close() {
       usersStore.close();
       bansStore.close();
+      credentialsStore.close();
       await hasher.close();
     },
   };

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../../strategies/types.js';
 import type { AppContext } from '../app-context.js';
 import type { Runtime } from '../runtime.js';
-import type { SessionRecord } from '../sessions/session-record.js';
+import type { PendingStep, SessionRecord } from '../sessions/session-record.js';
 import { clearCookie, readCookie, serializeCookie, SESSION_COOKIE } from './cookies.js';
 import { clientIp } from './client-ip.js';
 
@@ -17,6 +17,7 @@ export async function startSession(
   rt: Runtime,
   principal: Principal,
   mfaAt: number | null = null,
+  pending?: PendingStep,
 ): Promise<SessionRecord> {
   const previous = readCookie(request.headers.cookie, SESSION_COOKIE);
   if (previous.kind === 'one') {
@@ -31,9 +32,23 @@ export async function startSession(
     mfaAt,
     ip: clientIp(request, rt.trustedProxies),
     userAgent: request.headers['user-agent'] ?? '',
+    ...(pending ? { pending } : {}),
   });
-  reply.header('set-cookie', serializeCookie(SESSION_COOKIE, cookieValue, { secure: rt.cookie.secure, domain: rt.cookie.domain, maxAgeSeconds: Math.floor(rt.ttlMs / 1000) }));
+  reply.header('set-cookie', serializeCookie(SESSION_COOKIE, cookieValue, { secure: rt.cookie.secure, domain: rt.cookie.domain, maxAgeSeconds: Math.floor((record.expiresAt - record.createdAt) / 1000) }));
   return record;
+}
+
+/**
+ * The session this browser holds, also when it is partial with one of the
+ * `pending` steps allowed: for the pages that finish a login.
+ */
+export function sessionAllowing(ctx: AppContext, request: FastifyRequest, rt: Runtime, pending: readonly PendingStep[]): SessionRecord | null {
+  const cookie = readCookie(request.headers.cookie, SESSION_COOKIE);
+  if (cookie.kind !== 'one') return null;
+  const full = ctx.sessions.verify(cookie.value, rt.config.mode);
+  if (full) return full;
+  const partial = ctx.sessions.verifyPending(cookie.value, rt.config.mode);
+  return partial && partial.pending && pending.includes(partial.pending) ? partial : null;
 }
 
 /** The live session this browser holds under the current mode, if any. */

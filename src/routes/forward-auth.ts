@@ -1,16 +1,20 @@
+import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { NetworkList } from '../../config/network.js';
 import type { AuthResult, Credentials } from '../../strategies/types.js';
 import { decide } from '../authz/decide.js';
 import { sendBadRequest, sendDecision, type Endpoint } from '../authz/respond.js';
-import { parseTarget, splitOriginalUrl, type RawTarget } from '../authz/target.js';
+import { parseTarget, splitOriginalUrl, type RawTarget, type Target } from '../authz/target.js';
 import { presentedCredentials } from '../http/credentials.js';
 import { readSingleHeaders } from '../http/headers.js';
 import type { AppContext } from '../app-context.js';
+import type { Runtime } from '../runtime.js';
 
 // Each endpoint reads only the headers its proxy overwrites: nginx passes a
 // client's X-Forwarded-* through untouched, Traefik passes X-Original-*.
 const FORWARD_AUTH_HEADERS = ['x-forwarded-method', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-uri', 'x-forwarded-for', 'authorization'] as const;
 const AUTH_REQUEST_HEADERS = ['x-original-url', 'x-original-method', 'x-forwarded-for', 'authorization'] as const;
+const NO_CREDENTIALS: Credentials = Object.freeze({ kind: 'none' });
 
 function rawForwardAuth(h: Record<(typeof FORWARD_AUTH_HEADERS)[number], string | undefined>): RawTarget {
   return { method: h['x-forwarded-method'], proto: h['x-forwarded-proto'], host: h['x-forwarded-host'], uri: h['x-forwarded-uri'], clientIp: h['x-forwarded-for'] };
@@ -23,10 +27,25 @@ function rawAuthRequest(h: Record<(typeof AUTH_REQUEST_HEADERS)[number], string 
   return { method: h['x-original-method'], proto: parts?.proto, host: parts?.host, uri: parts?.uri, clientIp: h['x-forwarded-for'] };
 }
 
+// A proxy keeps its connections to Gatehouse open, and a socket's peer never changes: judge
+// the peer once per socket and trustedProxies list (a config change brings a new list).
+const trustedSockets = new WeakMap<Socket, NetworkList>();
+
+function isTrustedPeer(socket: Socket, trustedProxies: NetworkList): boolean {
+  if (trustedSockets.get(socket) === trustedProxies) return true;
+  if (!trustedProxies.has(socket.remoteAddress ?? '')) return false;
+  trustedSockets.set(socket, trustedProxies);
+  return true;
+}
+
 export function forwardAuthRoutes(app: FastifyInstance, ctx: AppContext): void {
-  async function check(request: FastifyRequest, reply: FastifyReply, endpoint: Endpoint): Promise<FastifyReply> {
+  /**
+   * Synchronous unless the strategy has to wait (e.g. a password hash): an async handler
+   * would cost a promise and a few microtask turns on every check.
+   */
+  function check(request: FastifyRequest, reply: FastifyReply, endpoint: Endpoint): FastifyReply | Promise<FastifyReply> {
     const rt = ctx.runtime();
-    if (!rt.trustedProxies.has(request.socket.remoteAddress ?? '')) {
+    if (!isTrustedPeer(request.socket, rt.trustedProxies)) {
       request.log.warn({ peer: request.socket.remoteAddress }, 'forward-auth request from an untrusted peer (add it to trustedProxies if it is your proxy)');
       return sendBadRequest(reply, 'untrusted_peer', 'this peer is not in trustedProxies');
     }
@@ -52,21 +71,25 @@ export function forwardAuthRoutes(app: FastifyInstance, ctx: AppContext): void {
     const target = parsed.target;
 
     const presented = presentedCredentials(authorization, request.headers.cookie);
-    let auth: AuthResult;
+    let auth: AuthResult | Promise<AuthResult>;
     if (presented.kind === 'malformed') {
       if (!presented.challenge) return sendBadRequest(reply, presented.code, 'credentials are malformed or ambiguous');
       auth = { outcome: 'rejected', challenge: presented.challenge, code: presented.code };
     } else {
-      let credentials: Credentials = { kind: 'none' };
+      let credentials: Credentials = NO_CREDENTIALS;
       if (presented.kind === 'cookie') {
         const session = ctx.sessions.verify(presented.value, rt.config.mode);
         if (session) credentials = { kind: 'session', principal: session.principal };
       } else {
         credentials = presented;
       }
-      const result = rt.strategy.authenticate(credentials, target);
-      auth = result instanceof Promise ? await result : result;
+      auth = rt.strategy.authenticate(credentials, target);
     }
+    if (auth instanceof Promise) return auth.then((result) => answer(request, reply, endpoint, target, result, rt));
+    return answer(request, reply, endpoint, target, auth, rt);
+  }
+
+  function answer(request: FastifyRequest, reply: FastifyReply, endpoint: Endpoint, target: Target, auth: AuthResult, rt: Runtime): FastifyReply {
     const decision = decide(target, auth, ctx.decideContext(rt));
     if (decision.kind !== 'allow') request.log.debug({ decision: decision.kind, rule: decision.rule, host: target.host }, 'forward-auth decision');
     return sendDecision(reply, endpoint, decision, target, rt.portal);

@@ -1,7 +1,8 @@
-import { constantTimeEqualHex, sha256Hex } from '../crypto/constant-time.js';
+import { hash, timingSafeEqual } from 'node:crypto';
+import { sha256Hex } from '../crypto/constant-time.js';
 import { randomToken, type Random } from '../crypto/random.js';
 import type { Acr, AuthMode, Principal } from '../../strategies/types.js';
-import type { SessionRecord, SessionStore } from './session-record.js';
+import type { PendingStep, SessionRecord, SessionStore } from './session-record.js';
 
 export interface SessionTimeouts {
   readonly ttlMs: number;
@@ -16,12 +17,29 @@ export interface NewSession {
   readonly mfaAt: number | null;
   readonly ip: string;
   readonly userAgent: string;
+  readonly pending?: PendingStep;
 }
 
 // 128-bit id, 256-bit secret, both base64url.
 const COOKIE_VALUE = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
 // Last-seen is only rewritten when it moved this much, so a busy session is not always dirty.
 const TOUCH_GRANULARITY_MS = 5_000;
+const PENDING_TTL_MS = 10 * 60_000;
+
+// A record's stored hash, decoded once: the hot path then hashes and compares, nothing more.
+const storedDigests = new WeakMap<SessionRecord, Buffer>();
+
+/** True when sha256(secret) is the record's secretHash; constant-time. */
+function secretMatches(secret: string, record: SessionRecord): boolean {
+  let stored = storedDigests.get(record);
+  if (stored === undefined) {
+    stored = Buffer.from(record.secretHash, 'hex');
+    storedDigests.set(record, stored);
+  }
+  // crypto.hash (one shot) is about three times cheaper than createHash().update().digest().
+  const presented = Buffer.from(hash('sha256', secret, 'hex'), 'hex');
+  return presented.length === stored.length && timingSafeEqual(presented, stored);
+}
 
 /** Creates, verifies and revokes sessions. `verify` is the hot path: memory only, no I/O. */
 export class SessionManager {
@@ -44,10 +62,12 @@ export class SessionManager {
       acr: input.acr,
       mfaAt: input.mfaAt,
       createdAt: now,
-      expiresAt: now + this.deps.timeouts().ttlMs,
+      // A partial login must be finished within minutes, not kept for a day.
+      expiresAt: now + (input.pending ? Math.min(PENDING_TTL_MS, this.deps.timeouts().ttlMs) : this.deps.timeouts().ttlMs),
       lastSeenAt: now,
       ip: input.ip,
       userAgent: input.userAgent.slice(0, 256),
+      ...(input.pending ? { pending: input.pending } : {}),
     };
     await this.store.put(record);
     return { cookieValue: `${id}.${secret}`, record };
@@ -55,11 +75,23 @@ export class SessionManager {
 
   /** The live session a cookie value names under `mode`, or null. Forged, expired, idle or revoked → null. */
   verify(cookieValue: string, mode: AuthMode): SessionRecord | null {
+    const record = this.live(cookieValue, mode);
+    // A partial session (second factor still owed) is never a session here: fail closed.
+    return record && !record.pending ? record : null;
+  }
+
+  /** The partial session a cookie names, for the pages that finish a login (2FA, enrolment). */
+  verifyPending(cookieValue: string, mode: AuthMode): SessionRecord | null {
+    const record = this.live(cookieValue, mode);
+    return record?.pending ? record : null;
+  }
+
+  private live(cookieValue: string, mode: AuthMode): SessionRecord | null {
     const match = COOKIE_VALUE.exec(cookieValue);
     if (!match) return null;
     const record = this.store.get(match[1]!);
     if (!record) return null;
-    if (!constantTimeEqualHex(sha256Hex(match[2]!), record.secretHash)) return null;
+    if (!secretMatches(match[2]!, record)) return null;
     const now = this.deps.now();
     if (record.mode !== mode || now >= record.expiresAt || now >= record.lastSeenAt + this.deps.timeouts().idleMs) return null;
     if (now - record.lastSeenAt >= TOUCH_GRANULARITY_MS) this.store.touch(record.id, now);
@@ -70,7 +102,7 @@ export class SessionManager {
   ownedId(cookieValue: string): string | null {
     const match = COOKIE_VALUE.exec(cookieValue);
     const record = match ? this.store.get(match[1]!) : undefined;
-    return record && constantTimeEqualHex(sha256Hex(match![2]!), record.secretHash) ? record.id : null;
+    return record && secretMatches(match![2]!, record) ? record.id : null;
   }
 
   get(id: string): SessionRecord | undefined {

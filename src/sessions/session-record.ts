@@ -16,7 +16,14 @@ export interface SessionRecord {
   lastSeenAt: number;
   readonly ip: string;
   readonly userAgent: string;
+  /**
+   * A partial session: the password was right but a second factor (or its
+   * enrolment) is still owed. It never passes a check or reaches an API.
+   */
+  readonly pending?: PendingStep;
 }
+
+export type PendingStep = 'second_factor' | 'enrolment';
 
 /**
  * Where sessions live. `get` is synchronous because the forward-auth hot path

@@ -78,6 +78,10 @@ export class UserService {
     return this.store.current.users.find((u) => u.usernameKey === key);
   }
 
+  findById(id: string): User | undefined {
+    return this.store.current.users.find((u) => u.id === id);
+  }
+
   /** True when at least one enabled admin can sign in with a password. */
   hasUsableAdmin(): boolean {
     return enabledAdmins(this.store.current).length > 0;

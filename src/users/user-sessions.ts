@@ -20,13 +20,14 @@ function invalidates(before: User, after: User | undefined): boolean {
  * editing users.json. Also bumps the generation that expires cached Basic
  * verifications. Returns the generation counter.
  */
-export function watchUserChanges(users: UsersStore, sessions: SessionManager, log: Logger): () => number {
+export function watchUserChanges(users: UsersStore, sessions: SessionManager, log: Logger, onDeleted: (userId: string) => Promise<void>): () => number {
   let generation = 0;
   users.on('change', (doc, previous) => {
     generation += 1;
     const byId = new Map(doc.users.map((u) => [u.id, u]));
     for (const before of previous.users) {
       if (!invalidates(before, byId.get(before.id))) continue;
+      if (!byId.has(before.id)) onDeleted(before.id).catch((error) => log.error({ err: error }, 'could not remove a deleted user\'s second factors'));
       const principalId = `local:${before.id}`;
       sessions
         .revokeWhere((s) => s.principal.id === principalId)

@@ -56,7 +56,7 @@ export async function createAppFixture(config: Partial<ConfigInput> & { mode?: C
     random: systemRandom,
     timeouts: () => ({ ttlMs: holder!.current().ttlMs, idleMs: holder!.current().idleMs }),
   });
-  const accounts = await createAccountServices({ dataDir, config: store, sessions, log, now });
+  const accounts = await createAccountServices({ dataDir, config: store, sessions, log, now, sessionSecret: env.sessionSecret, issuer: () => 'Gatehouse test' });
   holder = new RuntimeHolder(store, env, log, accounts.strategyServices);
   const app = await buildApp({
     config: store,
@@ -69,6 +69,7 @@ export async function createAppFixture(config: Partial<ConfigInput> & { mode?: C
     users: accounts.users,
     audit: accounts.audit,
     regulator: accounts.regulator,
+    mfa: accounts.mfa,
     runtime: holder.current,
   });
   return {

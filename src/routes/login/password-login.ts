@@ -1,10 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app-context.js';
 import { clientIp } from '../../http/client-ip.js';
-import { seeOther } from '../../http/html-reply.js';
-import { startSession } from '../../http/session-cookie.js';
 import type { Runtime } from '../../runtime.js';
-import { userPrincipal } from '../../users/principal.js';
+import { finishPasswordLogin } from './finish-login.js';
 import { HASHER_BUSY, WRONG_CREDENTIALS, type LoginForm, type LoginPageRenderer } from './login-form.js';
 
 /**
@@ -18,6 +16,5 @@ export async function passwordLogin(ctx: AppContext, rt: Runtime, form: LoginFor
   }
   const result = await ctx.users.checkLogin(form.username.trim(), form.password, clientIp(request, rt.trustedProxies));
   if (!result.ok) return renderPage(result.reason === 'busy' ? 503 : 401, result.reason === 'busy' ? HASHER_BUSY : WRONG_CREDENTIALS);
-  await startSession(ctx, request, reply, rt, userPrincipal(result.user));
-  return seeOther(reply, form.landing);
+  return finishPasswordLogin(ctx, rt, result.user, request, reply, form.landing);
 }

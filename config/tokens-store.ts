@@ -1,0 +1,37 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ROLES } from '../strategies/types.js';
+import { formatIssues } from './schema.js';
+import { InvalidDocumentError } from './document-store.js';
+import { WatchedDocument } from './watched-document.js';
+import { isHostname } from './hostname.js';
+
+export const ApiTokenSchema = z.strictObject({
+  id: z.string().regex(/^[0-9a-f]{16}$/),
+  userId: z.string(),
+  name: z.string().min(1).max(100),
+  /** sha256 hex of the token's secret part; the token itself is shown once and never stored. */
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  role: z.enum(ROLES),
+  domains: z.array(z.string().refine(isHostname, 'must be a host name')).optional(),
+  createdAt: z.string(),
+  expiresAt: z.string().nullable(),
+});
+export type ApiToken = z.infer<typeof ApiTokenSchema>;
+
+export const TokensFileSchema = z.strictObject({ version: z.literal(1), tokens: z.array(ApiTokenSchema).default([]) });
+export type TokensFile = z.infer<typeof TokensFileSchema>;
+
+/** tokens.json: API tokens for scripts, beside users.json. */
+export class TokensStore extends WatchedDocument<TokensFile> {
+  constructor(dataDir: string) {
+    super(join(dataDir, 'tokens.json'), {
+      decode: (raw, file) => {
+        const result = TokensFileSchema.safeParse(raw);
+        if (!result.success) throw new InvalidDocumentError(file, formatIssues(result.error));
+        return result.data;
+      },
+      initial: () => ({ version: 1, tokens: [] }),
+    });
+  }
+}

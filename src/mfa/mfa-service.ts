@@ -1,0 +1,239 @@
+import QRCode from 'qrcode';
+import type { CredentialsStore } from '../../config/credentials-store.js';
+import type { User } from '../../config/users-schema.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import { findRecoveryCode, hashRecoveryCode, newRecoveryCodes } from './recovery-codes.js';
+import { newTotpSecret, totpUri, verifyTotp } from './totp.js';
+
+export const MAX_CODE_FAILURES = 5;
+export const CODE_LOCKOUT_MS = 15 * 60_000;
+
+/** A refused 2FA operation; `message` is safe to show. */
+export class MfaError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface MfaStatus {
+  readonly totpEnrolled: boolean;
+  readonly enrolledAt: string | null;
+  readonly recoveryCodesLeft: number;
+  readonly passkeyCount: number;
+  readonly passkeyEnrolledAt: string | null;
+  /** amr values the user can present: otp, hwk… */
+  readonly methods: string[];
+}
+
+export type SecondFactorResult = { ok: true; method: 'otp' | 'recovery' } | { ok: false; reason: 'invalid' | 'locked' | 'not_enrolled' };
+
+interface AuditContext {
+  readonly actor: string;
+  readonly ip?: string | undefined;
+}
+
+/**
+ * TOTP and recovery codes for local users. Codes are accepted once (the last
+ * used time step is stored with the secret and checked inside the same
+ * serialized write), recovery codes are consumed atomically, and five wrong
+ * codes lock the user's second-factor step for 15 minutes, whatever happens
+ * to their password attempts meanwhile.
+ */
+export class MfaService {
+  private readonly failures = new Map<string, { times: number[]; lockedUntil: number }>();
+
+  constructor(
+    private readonly store: CredentialsStore,
+    private readonly deps: { box: SecretBox | null; audit: AuditLog; now: () => number; issuer: () => string },
+  ) {}
+
+  status(userId: string): MfaStatus {
+    const doc = this.store.current;
+    const totp = doc.totp.find((t) => t.userId === userId && t.confirmedAt !== null);
+    const recovery = doc.recovery.find((r) => r.userId === userId);
+    const passkeys = (doc.passkeys as Array<{ userId?: string; createdAt?: string }>).filter((p) => p.userId === userId);
+    const methods = [...(totp ? ['otp'] : []), ...(passkeys.length > 0 ? ['hwk'] : [])];
+    return {
+      totpEnrolled: Boolean(totp),
+      enrolledAt: totp?.confirmedAt ?? null,
+      recoveryCodesLeft: recovery?.hashes.length ?? 0,
+      passkeyCount: passkeys.length,
+      passkeyEnrolledAt: passkeys.map((p) => p.createdAt ?? '').sort()[0] || null,
+      methods,
+    };
+  }
+
+  hasSecondFactor(userId: string): boolean {
+    return this.status(userId).methods.length > 0;
+  }
+
+  isLocked(userId: string): boolean {
+    return (this.failures.get(userId)?.lockedUntil ?? 0) > this.deps.now();
+  }
+
+  /** Starts (or restarts) TOTP enrolment: a new unconfirmed secret, its URI and a QR code. */
+  async beginTotp(user: User): Promise<{ secret: string; uri: string; qrSvg: string }> {
+    const box = this.requireBox();
+    if (this.status(user.id).totpEnrolled) throw new MfaError('already_enrolled', 'An authenticator app is already set up. Disable it first to set up another.');
+    const secret = newTotpSecret();
+    const stamp = new Date(this.deps.now()).toISOString();
+    await this.store.update((doc) => ({
+      ...doc,
+      totp: [...doc.totp.filter((t) => t.userId !== user.id), { userId: user.id, secret: box.seal(secret), confirmedAt: null, createdAt: stamp, lastStep: 0 }],
+    }));
+    const uri = totpUri(secret, user.username, this.deps.issuer());
+    return { secret, uri, qrSvg: await QRCode.toString(uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' }) };
+  }
+
+  /** The pending enrolment's secret and URI (to show the page again), or null. */
+  async pendingTotp(user: User): Promise<{ secret: string; uri: string; qrSvg: string } | null> {
+    const entry = this.store.current.totp.find((t) => t.userId === user.id && t.confirmedAt === null);
+    if (!entry) return null;
+    const secret = this.requireBox().open(entry.secret);
+    const uri = totpUri(secret, user.username, this.deps.issuer());
+    return { secret, uri, qrSvg: await QRCode.toString(uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' }) };
+  }
+
+  /** Confirms enrolment with a current code; returns the recovery codes, shown once. */
+  async confirmTotp(user: User, code: string, ctx: AuditContext): Promise<string[]> {
+    const box = this.requireBox();
+    if (this.isLocked(user.id)) throw new MfaError('locked', 'Too many wrong codes. Try again in 15 minutes.');
+    let confirmed = false;
+    await this.store.update(async (doc) => {
+      const entry = doc.totp.find((t) => t.userId === user.id && t.confirmedAt === null);
+      if (!entry) throw new MfaError('no_enrolment', 'Start the set-up again: no authenticator is waiting for confirmation.');
+      const step = await verifyTotp(box.open(entry.secret), code.trim(), this.deps.now(), entry.lastStep);
+      if (step === null) return doc;
+      confirmed = true;
+      return { ...doc, totp: doc.totp.map((t) => (t === entry ? { ...t, confirmedAt: new Date(this.deps.now()).toISOString(), lastStep: step } : t)) };
+    });
+    if (!confirmed) {
+      this.recordFailure(user.id);
+      await this.deps.audit.record({ event: 'mfa.totp.failure', actor: ctx.actor, target: user.username, ip: ctx.ip, outcome: 'failure', details: { during: 'enrolment' } });
+      throw new MfaError('wrong_code', 'That code is not right. Check the time on your device and try the current code.');
+    }
+    this.failures.delete(user.id);
+    await this.deps.audit.record({ event: 'mfa.totp.enrol', actor: ctx.actor, target: user.username, ip: ctx.ip });
+    return this.regenerateRecoveryCodes(user, ctx);
+  }
+
+  /** Replaces the whole set of recovery codes; the new ones are returned once. */
+  async regenerateRecoveryCodes(user: User, ctx: AuditContext): Promise<string[]> {
+    const codes = newRecoveryCodes();
+    const hashes = await Promise.all(codes.map(hashRecoveryCode));
+    const stamp = new Date(this.deps.now()).toISOString();
+    await this.store.update((doc) => ({ ...doc, recovery: [...doc.recovery.filter((r) => r.userId !== user.id), { userId: user.id, hashes, createdAt: stamp }] }));
+    await this.deps.audit.record({ event: 'mfa.recovery.regenerate', actor: ctx.actor, target: user.username, ip: ctx.ip });
+    return codes;
+  }
+
+  /**
+   * Checks a second factor: a 6-digit TOTP code or a recovery code. Counts
+   * failures toward the lockout; audits every outcome.
+   */
+  async verifySecondFactor(user: User, input: string, ctx: AuditContext): Promise<SecondFactorResult> {
+    if (!this.hasSecondFactor(user.id) && this.status(user.id).recoveryCodesLeft === 0) return { ok: false, reason: 'not_enrolled' };
+    if (this.isLocked(user.id)) {
+      await this.deps.audit.record({ event: 'mfa.failure', actor: ctx.actor, target: user.username, ip: ctx.ip, outcome: 'failure', details: { reason: 'locked' } });
+      return { ok: false, reason: 'locked' };
+    }
+    const code = input.trim();
+    const method = /^\d{6}$/.test(code) ? 'otp' : 'recovery';
+    const ok = method === 'otp' ? await this.consumeTotp(user, code) : await this.consumeRecoveryCode(user, code);
+    if (!ok) {
+      const locked = this.recordFailure(user.id);
+      await this.deps.audit.record({ event: 'mfa.failure', actor: ctx.actor, target: user.username, ip: ctx.ip, outcome: 'failure', details: { method, locked } });
+      return { ok: false, reason: locked ? 'locked' : 'invalid' };
+    }
+    this.failures.delete(user.id);
+    await this.deps.audit.record({ event: method === 'otp' ? 'mfa.totp.success' : 'mfa.recovery.use', actor: ctx.actor, target: user.username, ip: ctx.ip, outcome: 'success' });
+    return { ok: true, method };
+  }
+
+  /** Turns TOTP off after a current code proves the person holds it; recovery codes go with it. */
+  async disableTotp(user: User, code: string, ctx: AuditContext): Promise<void> {
+    const result = await this.verifySecondFactor(user, code, ctx);
+    if (!result.ok || result.method !== 'otp') throw new MfaError(result.ok ? 'code_required' : result.reason, result.ok || result.reason !== 'locked' ? 'Enter a current code from your authenticator app to turn it off.' : 'Too many wrong codes. Try again in 15 minutes.');
+    await this.store.update((doc) => ({ ...doc, totp: doc.totp.filter((t) => t.userId !== user.id), recovery: doc.recovery.filter((r) => r.userId !== user.id) }));
+    await this.deps.audit.record({ event: 'mfa.totp.disable', actor: ctx.actor, target: user.username, ip: ctx.ip });
+  }
+
+  /** Admin reset: TOTP, recovery codes and passkeys, all gone. */
+  async reset(user: User, ctx: AuditContext): Promise<void> {
+    await this.store.update((doc) => ({
+      ...doc,
+      totp: doc.totp.filter((t) => t.userId !== user.id),
+      recovery: doc.recovery.filter((r) => r.userId !== user.id),
+      passkeys: (doc.passkeys as Array<{ userId?: string }>).filter((p) => p.userId !== user.id),
+    }));
+    this.failures.delete(user.id);
+    await this.deps.audit.record({ event: 'mfa.reset', actor: ctx.actor, target: user.username, ip: ctx.ip });
+  }
+
+  /** Removes everything a deleted user left behind. */
+  async forget(userId: string): Promise<void> {
+    await this.store.update((doc) => ({
+      ...doc,
+      totp: doc.totp.filter((t) => t.userId !== userId),
+      recovery: doc.recovery.filter((r) => r.userId !== userId),
+      passkeys: (doc.passkeys as Array<{ userId?: string }>).filter((p) => p.userId !== userId),
+    }));
+  }
+
+  private async consumeTotp(user: User, code: string): Promise<boolean> {
+    const box = this.requireBox();
+    let accepted = false;
+    // Inside the store's serialized update, so two racing requests with the same code can't both pass.
+    await this.store.update(async (doc) => {
+      const entry = doc.totp.find((t) => t.userId === user.id && t.confirmedAt !== null);
+      if (!entry) return doc;
+      const step = await verifyTotp(box.open(entry.secret), code, this.deps.now(), entry.lastStep);
+      if (step === null) return doc;
+      accepted = true;
+      return { ...doc, totp: doc.totp.map((t) => (t === entry ? { ...t, lastStep: step } : t)) };
+    });
+    return accepted;
+  }
+
+  private async consumeRecoveryCode(user: User, code: string): Promise<boolean> {
+    const entry = this.store.current.recovery.find((r) => r.userId === user.id);
+    if (!entry) return false;
+    const index = await findRecoveryCode(entry.hashes, code);
+    if (index === -1) return false;
+    const matched = entry.hashes[index]!;
+    let consumed = false;
+    // The hash must still be there at write time: a parallel use of the same code, or a set
+    // replaced meanwhile, loses.
+    await this.store.update((doc) => ({
+      ...doc,
+      recovery: doc.recovery.map((r) => {
+        if (r.userId !== user.id || !r.hashes.includes(matched)) return r;
+        consumed = true;
+        return { ...r, hashes: r.hashes.filter((h) => h !== matched) };
+      }),
+    }));
+    return consumed;
+  }
+
+  /** Counts a wrong code; returns true when it (or an earlier one) locked the user. */
+  private recordFailure(userId: string): boolean {
+    const now = this.deps.now();
+    const entry = this.failures.get(userId) ?? { times: [], lockedUntil: 0 };
+    entry.times = [...entry.times.filter((t) => t > now - CODE_LOCKOUT_MS), now];
+    if (entry.times.length >= MAX_CODE_FAILURES) {
+      entry.lockedUntil = now + CODE_LOCKOUT_MS;
+      entry.times = [];
+    }
+    this.failures.set(userId, entry);
+    return entry.lockedUntil > now;
+  }
+
+  private requireBox(): SecretBox {
+    if (!this.deps.box) throw new MfaError('no_secret', 'Two-factor authentication needs GATEHOUSE_SESSION_SECRET to be set (it protects TOTP secrets at rest).');
+    return this.deps.box;
+  }
+}
