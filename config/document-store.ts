@@ -104,13 +104,16 @@ export class DocumentStore<T> {
   /**
    * Re-reads the file after an outside edit. Returns whether it changed; an
    * invalid file throws and the last good document stays in memory.
+   * `onReplace` sees the document being replaced, read inside the queue so
+   * it is never one that a queued update has already superseded.
    */
-  reload(): Promise<boolean> {
+  reload(onReplace?: (previous: T) => void): Promise<boolean> {
     return this.serialize(async () => {
       const loaded = await this.db.adapter.read();
       if (loaded === null) return false;
       const text = JSON.stringify(loaded);
       if (text === this.lastText) return false;
+      onReplace?.(this.db.data);
       this.db.data = loaded;
       this.lastText = text;
       return true;

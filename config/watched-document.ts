@@ -37,17 +37,22 @@ export class WatchedDocument<T> extends EventEmitter<WatchedDocumentEvents<T>> {
 
   /** Applies a change and notifies listeners. Throws InvalidDocumentError when the result is invalid. */
   async update(mutate: (doc: T) => T | Promise<T>): Promise<T> {
-    const previous = this.doc.data;
-    const next = await this.doc.update(mutate);
+    // Read when the update runs, not when it was queued: behind other updates,
+    // the document in memory now is the one this update replaces.
+    let previous = this.doc.data;
+    const next = await this.doc.update((current) => {
+      previous = this.doc.data;
+      return mutate(current);
+    });
     if (JSON.stringify(next) !== JSON.stringify(previous)) this.emit('change', next, previous);
     return next;
   }
 
   /** Re-reads the file; emits `change` or `invalid`. */
   async reload(): Promise<void> {
-    const previous = this.doc.data;
+    let previous = this.doc.data;
     try {
-      if (await this.doc.reload()) this.emit('change', this.doc.data, previous);
+      if (await this.doc.reload((replaced) => (previous = replaced))) this.emit('change', this.doc.data, previous);
     } catch (error) {
       if (error instanceof InvalidDocumentError) this.emit('invalid', error);
       else this.emit('invalid', new InvalidDocumentError(this.file, [`(root): ${(error as Error).message}`]));

@@ -11,6 +11,7 @@ import type { AuditLog } from './audit/audit-log.js';
 import type { Regulator } from './security/regulation.js';
 import type { UserService } from './users/user-service.js';
 import type { MfaService } from './mfa/mfa-service.js';
+import type { TokenService } from './tokens/token-service.js';
 
 /** Injected dependencies: tests pass their own clock, randomness and stores. */
 export interface AppDeps {
@@ -25,6 +26,7 @@ export interface AppDeps {
   readonly audit: AuditLog;
   readonly regulator: Regulator;
   readonly mfa: MfaService;
+  readonly tokens: TokenService;
   /** The current runtime; swapped whole on every config change. */
   readonly runtime: () => Runtime;
 }

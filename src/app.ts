@@ -1,6 +1,8 @@
-import Fastify, { LogController, type Bindings, type ChildLoggerOptions, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Bindings, ChildLoggerOptions } from 'pino';
 import formbody from '@fastify/formbody';
 import { createAppContext, type AppDeps } from './app-context.js';
+import { TOKEN_IN_TEXT } from './tokens/token-service.js';
 import { forwardAuthRoutes } from './routes/forward-auth.js';
 import { healthRoutes } from './routes/health.js';
 import { portalRoutes } from './routes/portal.js';
@@ -10,6 +12,8 @@ import { adminSessionRoutes } from './routes/admin-sessions.js';
 import { profileRoutes } from './routes/profile.js';
 import { login2faRoutes } from './routes/login-2fa.js';
 import { profile2faRoutes } from './routes/profile-2fa.js';
+import { tokensApiRoutes } from './routes/tokens-api.js';
+import { adminMfaRoutes } from './routes/admin-mfa.js';
 
 type LogMethod = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
@@ -105,14 +109,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.code(status).send({ error: status >= 500 ? 'internal_error' : (error as { code?: string }).code ?? 'bad_request', message: status >= 500 ? 'internal error' : error.message });
   });
   app.setNotFoundHandler((_request, reply) => reply.code(404).header('cache-control', 'no-store').send({ error: 'not_found' }));
+  // The hot path sits at the root, free of hooks; everything else is one encapsulated plugin.
   forwardAuthRoutes(app, ctx);
-  healthRoutes(app, ctx);
-  portalRoutes(app, ctx);
-  assetRoutes(app);
-  authApiRoutes(app, ctx);
-  adminSessionRoutes(app, ctx);
-  profileRoutes(app, ctx);
-  login2faRoutes(app, ctx);
-  profile2faRoutes(app, ctx);
+  await app.register(async (portal) => {
+    // Gatehouse's own routes never take a token from the URL (it would land in logs and Referer headers).
+    portal.addHook('onRequest', async (request, reply) => {
+      if (request.url.includes('gh_') && TOKEN_IN_TEXT.test(request.url)) {
+        return reply.code(400).header('cache-control', 'no-store').send({ error: 'token_in_url', message: 'send API tokens in the Authorization header, never in the URL' });
+      }
+    });
+    healthRoutes(portal, ctx);
+    portalRoutes(portal, ctx);
+    assetRoutes(portal);
+    authApiRoutes(portal, ctx);
+    adminSessionRoutes(portal, ctx);
+    profileRoutes(portal, ctx);
+    login2faRoutes(portal, ctx);
+    profile2faRoutes(portal, ctx);
+    tokensApiRoutes(portal, ctx);
+    adminMfaRoutes(portal, ctx);
+  });
   return app;
 }

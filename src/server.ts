@@ -82,11 +82,14 @@ export async function startServer(env: EnvSettings, log: Logger): Promise<Runnin
       audit: accounts.audit,
       regulator: accounts.regulator,
     mfa: accounts.mfa,
+    tokens: accounts.tokens,
       runtime: holder.current,
     });
     store.watch();
     accounts.usersStore.watch();
     accounts.bansStore.watch();
+    accounts.tokensStore.watch();
+    accounts.credentialsStore.watch();
     await app.listen({ port: env.port, host: env.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : env.port;

@@ -14,6 +14,9 @@ import type { StrategyServices } from '../strategies/types.js';
 import { CredentialsStore } from '../config/credentials-store.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { MfaService } from './mfa/mfa-service.js';
+import { endSessionsOnMfaRemoval } from './mfa/mfa-sessions.js';
+import { TokensStore } from '../config/tokens-store.js';
+import { TokenService } from './tokens/token-service.js';
 
 export interface AccountServices {
   readonly usersStore: UsersStore;
@@ -24,6 +27,8 @@ export interface AccountServices {
   readonly hasher: PasswordHasher;
   readonly credentialsStore: CredentialsStore;
   readonly mfa: MfaService;
+  readonly tokensStore: TokensStore;
+  readonly tokens: TokenService;
   readonly strategyServices: StrategyServices;
   close(): Promise<void>;
 }
@@ -69,24 +74,40 @@ export async function createAccountServices(opts: {
   await credentialsStore.open();
   const box = opts.sessionSecret ? new SecretBox(opts.sessionSecret, 'gatehouse totp secret v1') : null;
   const mfa = new MfaService(credentialsStore, { box, audit, now: opts.now, issuer: opts.issuer });
-  const usersGeneration = watchUserChanges(usersStore, opts.sessions, opts.log, (userId) => mfa.forget(userId));
+  endSessionsOnMfaRemoval(credentialsStore, opts.sessions, opts.log);
+  const tokensStore = new TokensStore(opts.dataDir);
+  await tokensStore.open();
+  const tokens = new TokenService(tokensStore, { audit, now: opts.now, findUser: (id) => users.findById(id) });
+  const usersGeneration = watchUserChanges(usersStore, opts.sessions, opts.log, async (userId) => {
+    await mfa.forget(userId);
+    await tokens.revokeAllFor(userId);
+  });
   return {
     usersStore,
     bansStore,
     credentialsStore,
     mfa,
+    tokensStore,
+    tokens,
     users,
     audit,
     regulator,
     hasher,
     strategyServices: {
-      checkPassword: (username, password, ip) => users.checkPassword(username, password, ip),
+      // Basic credentials are one factor: an account with a second factor must use an API token.
+      checkPassword: async (username, password, ip) => {
+        const result = await users.checkPassword(username, password, ip);
+        return result.ok && mfa.hasSecondFactor(result.principal.id.slice('local:'.length)) ? { ok: false, reason: 'invalid' } : result;
+      },
       usersGeneration,
+      isBanned: (username, ip) => users.isBanned(username, ip),
+      checkApiToken: (token, host) => tokens.verify(token, host),
     },
     async close() {
       usersStore.close();
       bansStore.close();
       credentialsStore.close();
+      tokensStore.close();
       await hasher.close();
     },
   };

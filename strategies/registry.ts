@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import { OAuth2Strategy } from './oauth2.js';
 import { OpenStrategy } from './open.js';
 import { TokenStrategy } from './token.js';
 import { UserPasswordStrategy } from './user-password.js';
@@ -15,8 +16,10 @@ const FACTORIES: Record<AuthMode, StrategyFactory> = {
   open: () => new OpenStrategy(),
   token: (config) => new TokenStrategy({ tokenHash: config.token?.hash }),
   userPassword: (_config, services) => new UserPasswordStrategy(services),
-  oauth2: () => {
-    throw new ModeUnavailableError('oauth2 mode is not available in this version of Gatehouse');
+  oauth2: (config) => {
+    // The schema requires the block in oauth2 mode; this guards hand-built configs.
+    if (!config.oauth2) throw new ModeUnavailableError('oauth2 mode needs an oauth2 block with issuerUrl and clientId');
+    return new OAuth2Strategy(config.oauth2);
   },
 };
 
@@ -24,6 +27,8 @@ const FACTORIES: Record<AuthMode, StrategyFactory> = {
 export const NO_SERVICES: StrategyServices = {
   checkPassword: async () => ({ ok: false, reason: 'invalid' }),
   usersGeneration: () => 0,
+  isBanned: () => false,
+  checkApiToken: () => null,
 };
 
 export function createStrategy(config: Config, services: StrategyServices = NO_SERVICES): AuthStrategy {

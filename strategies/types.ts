@@ -48,6 +48,8 @@ export type AuthResult =
 /** What a strategy may know about the request besides its credentials. */
 export interface AuthContext {
   readonly clientIp: string;
+  /** The protected host the request is for (API tokens may be limited to some domains). */
+  readonly host?: string;
 }
 
 export interface AuthStrategy {
@@ -70,6 +72,10 @@ export interface StrategyServices {
   checkPassword(username: string, password: string, clientIp: string): Promise<PasswordCheck>;
   /** Changes whenever users change, so cached verifications expire at once. */
   usersGeneration(): number;
+  /** The principal a per-user API token stands for at `host`, or null. Synchronous: memory only. */
+  checkApiToken(token: string, host: string | undefined): Principal | null;
+  /** True while regulation bans this account or client: a cached verification must not outlive a ban. */
+  isBanned(username: string, clientIp: string): boolean;
 }
 
 /**

@@ -34,9 +34,10 @@ export class UserPasswordStrategy implements AuthStrategy {
         return ANONYMOUS;
       case 'session':
         return { outcome: 'authenticated', principal: credentials.principal };
-      case 'bearer':
-        // API tokens arrive with their own issue; until then a bearer is simply wrong here.
-        return { outcome: 'rejected', challenge: 'bearer', code: 'invalid_token' };
+      case 'bearer': {
+        const principal = this.services.checkApiToken(credentials.token, context.host);
+        return principal ? { outcome: 'authenticated', principal } : { outcome: 'rejected', challenge: 'bearer', code: 'invalid_token' };
+      }
       case 'basic':
         return this.basic(credentials.username, credentials.password, context.clientIp);
     }
@@ -46,7 +47,10 @@ export class UserPasswordStrategy implements AuthStrategy {
     const key = createHmac('sha256', this.cacheKey).update(username).update('\0').update(password).digest('base64url');
     const generation = this.services.usersGeneration();
     const cached = this.basicCache.get(key);
-    if (cached && cached.generation === generation && cached.expires > this.now()) return { outcome: 'authenticated', principal: cached.principal };
+    // A banned client or account gets the full (refusing) check, cached pair or not: a ban answers like a wrong password.
+    if (cached && cached.generation === generation && cached.expires > this.now() && !this.services.isBanned(username, clientIp)) {
+      return { outcome: 'authenticated', principal: cached.principal };
+    }
     const result = await this.services.checkPassword(username, password, clientIp);
     if (!result.ok) return { outcome: 'rejected', challenge: 'basic', code: result.reason === 'busy' ? 'busy' : 'invalid_credentials' };
     if (this.basicCache.size >= BASIC_CACHE_MAX) this.basicCache.clear();

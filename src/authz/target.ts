@@ -43,6 +43,8 @@ const BAD_PERCENT = /%(?![0-9a-fA-F]{2})/;
 // Encoded slash, backslash and NUL let a path mean one thing to the rule and another upstream.
 const FORBIDDEN_ENCODED = /%(?:2f|5c|00)/i;
 const DECODED_CONTROL = /[\x00-\x1f\x7f]/;
+// A `.` or `..` segment; the path starts with `/`, so every segment follows one.
+const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
 
 function fail(code: string, message: string): TargetResult {
   return { ok: false, code, message };
@@ -63,22 +65,24 @@ export function normalizeHost(value: string): { host: string; authority: string 
 export function validateUri(uri: string): { path: string } | { error: string } {
   if (!uri.startsWith('/') || uri.startsWith('//')) return { error: 'URI must start with a single /' };
   if (FORBIDDEN_URI_CHAR.test(uri)) return { error: 'URI contains a backslash, #, whitespace, control or non-ASCII character' };
-  if (BAD_PERCENT.test(uri)) return { error: 'URI contains a malformed percent-escape' };
+  // Raw controls are refused above, so without a `%` there is nothing to decode or to check decoded.
+  const escaped = uri.includes('%');
+  if (escaped && BAD_PERCENT.test(uri)) return { error: 'URI contains a malformed percent-escape' };
   const queryAt = uri.indexOf('?');
   const rawPath = queryAt === -1 ? uri : uri.slice(0, queryAt);
-  if (FORBIDDEN_ENCODED.test(rawPath)) return { error: 'path contains an encoded slash, backslash or NUL' };
+  if (escaped && FORBIDDEN_ENCODED.test(rawPath)) return { error: 'path contains an encoded slash, backslash or NUL' };
   if (rawPath.includes(';')) return { error: 'path contains ;' };
-  let path: string;
-  try {
-    path = decodeURIComponent(rawPath);
-  } catch {
-    return { error: 'path is not valid percent-encoded UTF-8' };
+  let path = rawPath;
+  if (rawPath.includes('%')) {
+    try {
+      path = decodeURIComponent(rawPath);
+    } catch {
+      return { error: 'path is not valid percent-encoded UTF-8' };
+    }
+    if (DECODED_CONTROL.test(path)) return { error: 'path contains an encoded control character' };
   }
-  if (DECODED_CONTROL.test(path)) return { error: 'path contains an encoded control character' };
   if (path.includes('//')) return { error: 'path contains an empty segment' };
-  for (const segment of path.split('/')) {
-    if (segment === '.' || segment === '..') return { error: 'path contains a dot segment' };
-  }
+  if (DOT_SEGMENT.test(path)) return { error: 'path contains a dot segment' };
   return { path };
 }
 
@@ -101,7 +105,8 @@ export function parseTarget(raw: RawTarget, rules: TargetRules): TargetResult {
   if (uri === undefined) return fail('bad_uri', 'forwarded URI missing');
   const checked = validateUri(uri);
   if ('error' in checked) return fail('bad_uri', checked.error);
-  if (clientIp === undefined || isIP(normalizeIp(clientIp)) === 0) return fail('bad_client_ip', 'forwarded client IP missing or not a single IP address');
+  const ip = clientIp === undefined ? undefined : normalizeIp(clientIp);
+  if (ip === undefined || isIP(ip) === 0) return fail('bad_client_ip', 'forwarded client IP missing or not a single IP address');
   return {
     ok: true,
     target: {
@@ -112,7 +117,7 @@ export function parseTarget(raw: RawTarget, rules: TargetRules): TargetResult {
       uri,
       path: checked.path,
       url: `${proto}://${normalized.authority}${uri}`,
-      clientIp: normalizeIp(clientIp),
+      clientIp: ip,
     },
   };
 }

@@ -6,6 +6,10 @@ import { AuditLog } from '../audit/audit-log.js';
 import { readEnv, type EnvSettings } from '../env.js';
 import { WorkerPasswordHasher } from '../users/password-hasher.js';
 import { UserService, type Actor } from '../users/user-service.js';
+import { CredentialsStore } from '../../config/credentials-store.js';
+import { TokensStore } from '../../config/tokens-store.js';
+import { MfaService } from '../mfa/mfa-service.js';
+import { TokenService } from '../tokens/token-service.js';
 
 /** A usage mistake: exit 2 with the usage text. */
 export class UsageError extends Error {}
@@ -17,6 +21,8 @@ export interface CliContext {
   readonly actor: Actor;
   config(): Promise<ConfigStore>;
   users(): Promise<{ service: UserService; store: UsersStore }>;
+  mfa(): Promise<MfaService>;
+  tokens(): Promise<TokenService>;
   audit(): AuditLog;
   /** Releases worker threads and watchers so the process can exit. */
   close(): Promise<void>;
@@ -53,6 +59,18 @@ export function createCliContext(processEnv: NodeJS.ProcessEnv): CliContext {
       closers.push(() => hasher.close());
       const service = new UserService(store, { hasher, audit, regulator: null, bcryptCost: () => config.current.security.bcryptCost, now: Date.now });
       return { service, store };
+    },
+    async mfa() {
+      const store = new CredentialsStore(env.dataDir);
+      await store.open();
+      // No key needed: the CLI reports and resets, it never reads a TOTP secret.
+      return new MfaService(store, { box: null, audit, now: Date.now, issuer: () => 'Gatehouse' });
+    },
+    async tokens() {
+      const { service } = await ctx.users();
+      const store = new TokensStore(env.dataDir);
+      await store.open();
+      return new TokenService(store, { audit, now: Date.now, findUser: (id) => service.findById(id) });
     },
     audit: () => audit,
     async close() {

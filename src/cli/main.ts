@@ -7,9 +7,11 @@
 import { InvalidDocumentError } from '../../config/document-store.js';
 import { AUTH_MODES } from '../../strategies/types.js';
 import { UserError } from '../users/user-service.js';
+import { TokenError } from '../tokens/token-service.js';
 import { audit, unban } from './commands/audit-commands.js';
 import { check, configGet, configSet, modeSet, secret, tokenRotate } from './commands/config-commands.js';
 import { hashPassword, userCommand } from './commands/user-commands.js';
+import { apiTokenCommand } from './commands/token-commands.js';
 import { createCliContext, RefusedError, UsageError, type CliContext } from './context.js';
 
 const USAGE = `usage: gatehouse <command>
@@ -17,11 +19,14 @@ const USAGE = `usage: gatehouse <command>
   secret                               print a new random secret for GATEHOUSE_SESSION_SECRET
   mode set <${AUTH_MODES.join('|')}>   switch the authentication mode
   token rotate                         new instance token (printed once); the old one stops working
+  token create --user <name> [--role viewer] [--expires 30d] [--name label] [--domains a,b]
+  token list [--user <name>] [--json] | token revoke <id>
   config get <dotted.key>              print one setting as JSON
   config set <dotted.key> <value>      change one setting (JSON or plain string), validated
   user add <name> --role <role> [--password-stdin] [--name "Full Name"] [--email a@b]
   user list [--json] | passwd <name> [--password-stdin] | set-role <name> <role>
   user disable|enable|delete <name>
+  user reset-2fa <name> | user require-2fa <name> on|off
   hash-password [--password-stdin]     print the hash Gatehouse would store
   audit [--user U] [--event E] [--limit N] [--json]
   unban <username|ip>                  lift a brute-force ban`;
@@ -37,8 +42,8 @@ async function run(ctx: CliContext, argv: string[]): Promise<number> {
       if (sub !== 'set') throw new UsageError('mode set <mode>');
       return modeSet(ctx, rest[0]);
     case 'token':
-      if (sub !== 'rotate') throw new UsageError('token rotate');
-      return tokenRotate(ctx);
+      if (sub === 'rotate') return tokenRotate(ctx);
+      return apiTokenCommand(ctx, sub, rest);
     case 'config':
       if (sub === 'get') return configGet(ctx, rest[0]);
       if (sub === 'set') return configSet(ctx, rest[0], rest[1]);
@@ -66,7 +71,7 @@ function report(error: unknown): number {
     process.stderr.write(`${error.message}\n\n${USAGE}\n`);
     return 2;
   }
-  if (error instanceof RefusedError || error instanceof UserError) process.stderr.write(`${error.message}\n`);
+  if (error instanceof RefusedError || error instanceof UserError || error instanceof TokenError) process.stderr.write(`${error.message}\n`);
   else if (error instanceof InvalidDocumentError) process.stderr.write(`refused, the result would be invalid:\n  ${error.problems.join('\n  ')}\n`);
   else process.stderr.write(`gatehouse: ${(error as Error).message}\n`);
   return 1;

@@ -28,7 +28,7 @@ export async function identifyCaller(ctx: AppContext, request: FastifyRequest, r
   } else {
     credentials = presented;
   }
-  const result = await rt.strategy.authenticate(credentials, { clientIp: clientIp(request, rt.trustedProxies) });
+  const result = await rt.strategy.authenticate(credentials, { clientIp: clientIp(request, rt.trustedProxies), host: rt.portal.hostname });
   return result.outcome === 'authenticated' ? { principal: result.principal, session } : null;
 }
 

@@ -4,7 +4,10 @@ import type { AppContext } from '../app-context.js';
 import { clientIp } from '../http/client-ip.js';
 import { sameOrigin } from '../http/csrf.js';
 import { identifyCaller, sendApiError } from '../http/request-principal.js';
-import { endSession, startSession } from '../http/session-cookie.js';
+import { endSession, sessionAllowing, startSession } from '../http/session-cookie.js';
+import { stepUpState } from '../mfa/step-up.js';
+import { nextStepAfterPassword } from './login/finish-login.js';
+import { upgradeSession } from './login-2fa.js';
 import type { SessionRecord } from '../sessions/session-record.js';
 import { userPrincipal } from '../users/principal.js';
 
@@ -65,8 +68,30 @@ export function authApiRoutes(app: FastifyInstance, ctx: AppContext): void {
         ? sendApiError(reply, 503, 'busy', 'too many sign-ins in progress; retry shortly')
         : sendApiError(reply, 401, 'invalid_credentials', 'incorrect username or password');
     }
-    await startSession(ctx, request, reply, rt, userPrincipal(result.user));
-    return reply.header('cache-control', 'no-store').send({ user: result.user.username, role: result.user.role });
+    const step = nextStepAfterPassword(ctx, result.user);
+    await startSession(ctx, request, reply, rt, userPrincipal(result.user), null, step === 'done' ? undefined : step);
+    const status = step === 'done' ? 'signed_in' : step === 'second_factor' ? 'second_factor_required' : 'enrolment_required';
+    return reply.header('cache-control', 'no-store').send({ status, user: result.user.username, role: result.user.role });
+  });
+
+  // The second step of a JSON login, and step-up for a full session: {"code": "123456" | recovery code}.
+  app.post<{ Body: { code?: unknown } }>('/api/auth/2fa', async (request, reply) => {
+    const rt = ctx.runtime();
+    const refused = refuseCrossSiteJson(request, reply, rt.portal.origin);
+    if (refused) return refused;
+    const session = sessionAllowing(ctx, request, rt, ['second_factor']);
+    const user = session?.principal.id.startsWith('local:') ? ctx.users.findById(session.principal.id.slice(6)) : undefined;
+    if (!session || !user) return sendApiError(reply, 401, 'authentication_required', 'sign in with your password first');
+    const code = (request.body as { code?: unknown } | undefined)?.code;
+    if (typeof code !== 'string') return sendApiError(reply, 400, 'invalid_request', 'body must be {"code": "…"}');
+    const result = await ctx.mfa.verifySecondFactor(user, code, { actor: user.username, ip: clientIp(request, rt.trustedProxies) });
+    if (!result.ok) {
+      return result.reason === 'locked'
+        ? sendApiError(reply, 429, 'locked', 'too many wrong codes; second-factor sign-in is locked for 15 minutes')
+        : sendApiError(reply, 401, result.reason === 'not_enrolled' ? 'not_enrolled' : 'invalid_code', 'that code is not right');
+    }
+    await upgradeSession(ctx, request, reply, rt, session, result.method === 'otp' ? 'otp' : 'rec');
+    return reply.header('cache-control', 'no-store').send({ status: 'signed_in', user: user.username, acr: 'aal2' });
   });
 
   app.post('/api/auth/logout', async (request, reply) => {
@@ -84,7 +109,21 @@ export function authApiRoutes(app: FastifyInstance, ctx: AppContext): void {
     reply.header('cache-control', 'no-store');
     if (!caller) return sendApiError(reply, 401, 'authentication_required', 'not signed in');
     const { principal, session } = caller;
-    return { mode: rt.config.mode, user: principal.username, role: principal.role, groups: principal.groups, amr: session?.amr ?? principal.amr, acr: session?.acr ?? principal.acr };
+    const user = principal.id.startsWith('local:') ? ctx.users.findById(principal.id.slice(6)) : undefined;
+    const mfa = user ? ctx.mfa.status(user.id) : null;
+    const stepUp = stepUpState({ principal, session, user, mfa: ctx.mfa, config: rt.config, now: ctx.now() });
+    return {
+      mode: rt.config.mode,
+      user: principal.username,
+      name: principal.name ?? null,
+      role: principal.role,
+      groups: principal.groups,
+      amr: session?.amr ?? principal.amr,
+      acr: session?.acr ?? principal.acr,
+      mfa: mfa ? { enrolled: mfa.methods.length > 0, methods: mfa.methods, recoveryCodesLeft: mfa.recoveryCodesLeft, required: Boolean(user?.requires2fa) } : null,
+      lastMfaAt: session?.mfaAt ? new Date(session.mfaAt).toISOString() : null,
+      stepUp: stepUp.ok ? { allowed: true, remainingSeconds: stepUp.remainingMs === null ? null : Math.floor(stepUp.remainingMs / 1000) } : { allowed: false, reason: stepUp.code },
+    };
   });
 
   app.get('/api/auth/sessions', async (request, reply) => {

@@ -8,6 +8,7 @@ import { parseTarget, splitOriginalUrl, type RawTarget, type Target } from '../a
 import { presentedCredentials } from '../http/credentials.js';
 import { readSingleHeaders } from '../http/headers.js';
 import type { AppContext } from '../app-context.js';
+import { TOKEN_IN_TEXT } from '../tokens/token-service.js';
 import type { Runtime } from '../runtime.js';
 
 // Each endpoint reads only the headers its proxy overwrites: nginx passes a
@@ -69,6 +70,8 @@ export function forwardAuthRoutes(app: FastifyInstance, ctx: AppContext): void {
       return sendBadRequest(reply, parsed.code, parsed.message);
     }
     const target = parsed.target;
+    // A token in a URL ends up in logs and Referer headers: refuse it rather than honour it.
+    if (target.uri.includes('gh_') && TOKEN_IN_TEXT.test(target.uri)) return sendBadRequest(reply, 'token_in_url', 'API tokens must be sent in the Authorization header, never in the URL');
 
     const presented = presentedCredentials(authorization, request.headers.cookie);
     let auth: AuthResult | Promise<AuthResult>;

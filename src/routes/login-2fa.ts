@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app-context.js';
 import { clientIp } from '../http/client-ip.js';
-import { errorBox, sendHtml, seeOther } from '../http/html-reply.js';
+import { errorBox, redirectFormTargets, sendHtml, seeOther } from '../http/html-reply.js';
 import { page } from '../http/pages.js';
 import { safeRedirectTarget } from '../http/safe-redirect.js';
 import { sessionAllowing, startSession } from '../http/session-cookie.js';
@@ -27,7 +27,7 @@ export function login2faRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   function render(request: FastifyRequest, reply: FastifyReply, rt: Runtime, status: number, rd: unknown, error?: string): FastifyReply {
     const csrf = ctx.csrf.issue(request, reply, rt.cookie.secure);
-    return sendHtml(reply, status, page('Two-factor authentication', 'login-2fa', { csrf, rd: landing(rt, rd), error: errorBox(error) }, { openMode: false }));
+    return sendHtml(reply, status, page('Two-factor authentication', 'login-2fa', { csrf, rd: landing(rt, rd), error: errorBox(error) }, { openMode: false }), redirectFormTargets(rt.config));
   }
 
   app.get<{ Querystring: { rd?: string } }>('/login/2fa', (request, reply) => {

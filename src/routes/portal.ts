@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { TokenStrategy } from '../../strategies/token.js';
 import type { AppContext } from '../app-context.js';
-import { errorBox, sendHtml, seeOther } from '../http/html-reply.js';
+import { errorBox, redirectFormTargets, sendHtml, seeOther } from '../http/html-reply.js';
 import { page } from '../http/pages.js';
 import { safeRedirectTarget } from '../http/safe-redirect.js';
-import { currentSession, endSession } from '../http/session-cookie.js';
+import { currentSession, endSession, sessionAllowing } from '../http/session-cookie.js';
+import { pendingLocation } from './login/finish-login.js';
 import type { Runtime } from '../runtime.js';
 import { passwordLogin } from './login/password-login.js';
 import { tokenLogin } from './login/token-login.js';
@@ -34,7 +35,7 @@ export function portalRoutes(app: FastifyInstance, ctx: AppContext): void {
     const target = landing(rt, rd);
     if (rt.config.mode === 'open') return sendHtml(reply, 200, page('Sign in', 'login-open', { rd: target }, { openMode: true }));
     const csrf = ctx.csrf.issue(request, reply, rt.cookie.secure);
-    return sendHtml(reply, status, page('Sign in', LOGIN_TEMPLATES[rt.config.mode], { csrf, rd: target, error: errorBox(error), username }, { openMode: false }));
+    return sendHtml(reply, status, page('Sign in', LOGIN_TEMPLATES[rt.config.mode], { csrf, rd: target, error: errorBox(error), username }, { openMode: false }), redirectFormTargets(rt.config));
   }
 
   app.get('/', (request, reply) => {
@@ -49,7 +50,13 @@ export function portalRoutes(app: FastifyInstance, ctx: AppContext): void {
     return sendHtml(reply, 200, page('Gatehouse', 'home', { status, link, linkText }, { openMode: isOpen() }));
   });
 
-  app.get<{ Querystring: { rd?: string } }>('/login', (request, reply) => loginPage(request, reply, 200, request.query.rd));
+  app.get<{ Querystring: { rd?: string } }>('/login', (request, reply) => {
+    const rt = ctx.runtime();
+    // Half-way through a login (password done, second factor owed): continue there.
+    const partial = sessionAllowing(ctx, request, rt, ['second_factor', 'enrolment']);
+    if (partial?.pending) return seeOther(reply, pendingLocation(partial.pending, landing(rt, request.query.rd)));
+    return loginPage(request, reply, 200, request.query.rd);
+  });
 
   app.post<{ Body: LoginBody }>('/login', async (request, reply) => {
     const rt = ctx.runtime();

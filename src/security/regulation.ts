@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { normalizeIp } from '../../config/network.js';
 
 export interface RegulationSettings {
   readonly maxRetries: number;
@@ -59,8 +60,9 @@ class Table {
   }
 }
 
-/** IPv6 clients usually own a whole /64; count them as one. */
-export function ipKey(ip: string): string {
+/** IPv6 clients usually own a whole /64; count them as one. IPv4-mapped addresses count as their IPv4 address. */
+export function ipKey(address: string): string {
+  const ip = normalizeIp(address);
   if (isIP(ip) !== 6) return ip;
   const full = ip.includes('::') ? expandIpv6(ip) : ip;
   return `${full.split(':').slice(0, 4).join(':')}::/64`;

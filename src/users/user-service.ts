@@ -137,6 +137,12 @@ export class UserService {
     return user;
   }
 
+  async setRequires2fa(username: string, required: boolean, actor: Actor): Promise<User> {
+    const user = await this.change(username, (u) => ({ ...u, requires2fa: required }));
+    await this.deps.audit.record({ event: 'user.require-2fa', actor: actor.name, target: user.username, ip: actor.ip, details: { required } });
+    return user;
+  }
+
   async remove(username: string, actor: Actor): Promise<void> {
     const key = usernameKey(username);
     let removed: User | undefined;
@@ -185,6 +191,11 @@ export class UserService {
       await this.deps.audit.record({ event: 'regulation.ban', actor: 'system', target: ban.key, ip, details: { kind: ban.kind, until: new Date(ban.until).toISOString() } });
     }
     return { ok: false, reason: 'invalid' };
+  }
+
+  /** True while regulation bans this account or client address. */
+  isBanned(username: string, ip: string): boolean {
+    return this.deps.regulator?.isBanned(usernameKey(username), ip) ?? false;
   }
 
   /** StrategyServices.checkPassword: a login that yields a principal. */

@@ -65,8 +65,23 @@ export async function userCommand(ctx: CliContext, argv: readonly string[]): Pro
       await service.remove(need(), ctx.actor);
       process.stderr.write(`${name} deleted\n`);
       return 0;
+    case 'reset-2fa': {
+      const user = service.find(need());
+      if (!user) throw new RefusedError(`no user named ${name}`);
+      await (await ctx.mfa()).reset(user, { actor: ctx.actor.name });
+      // A running server notices the change in credentials.json and ends the user's sessions.
+      process.stderr.write(`two-factor authentication reset for ${user.username}: TOTP, recovery codes and passkeys removed; their sessions end\n`);
+      return 0;
+    }
+    case 'require-2fa': {
+      const value = positional[1];
+      if (value !== 'on' && value !== 'off') throw new UsageError('user require-2fa <name> on|off');
+      await service.setRequires2fa(need(), value === 'on', ctx.actor);
+      process.stderr.write(`${name} ${value === 'on' ? 'must now use' : 'no longer has to use'} two-factor authentication\n`);
+      return 0;
+    }
     default:
-      throw new UsageError('user add|list|passwd|set-role|disable|enable|delete');
+      throw new UsageError('user add|list|passwd|set-role|disable|enable|delete|reset-2fa|require-2fa');
   }
 }
 
