@@ -80,6 +80,8 @@ const RegulationSchema = z.strictObject({
 const SecuritySchema = z.strictObject({
   requireTfaForAdmin: z.boolean().default(false),
   stepUpWindow: Duration.default('10m'),
+  /** How long a mode switch waits for confirmation before rolling back. */
+  switchConfirmWindow: Duration.default('5m'),
   regulation: RegulationSchema.prefault({}),
   /** Networks allowed to change settings while in open mode. */
   openModeAdminNetworks: z.array(Cidr).optional(),

@@ -12,6 +12,9 @@ import type { Regulator } from './security/regulation.js';
 import type { UserService } from './users/user-service.js';
 import type { MfaService } from './mfa/mfa-service.js';
 import type { TokenService } from './tokens/token-service.js';
+import { OidcService } from './oidc/oidc-service.js';
+import type { ModeSwitcher } from './admin/mode-switcher.js';
+import type { OidcReadiness } from './admin/oidc-readiness.js';
 
 /** Injected dependencies: tests pass their own clock, randomness and stores. */
 export interface AppDeps {
@@ -29,9 +32,14 @@ export interface AppDeps {
   readonly tokens: TokenService;
   /** The current runtime; swapped whole on every config change. */
   readonly runtime: () => Runtime;
+  readonly modeSwitcher: ModeSwitcher;
+  readonly oidcReadiness: OidcReadiness;
+  /** OIDC provider connection and flow state; built from the other deps when not given. */
+  readonly oidc?: OidcService;
 }
 
 export interface AppContext extends AppDeps {
+  readonly oidc: OidcService;
   decideContext(rt: Runtime): DecideContext;
 }
 
@@ -41,6 +49,7 @@ export function createAppContext(deps: AppDeps): AppContext {
   const cache = new WeakMap<Runtime, DecideContext>();
   return {
     ...deps,
+    oidc: deps.oidc ?? new OidcService({ log: deps.log, now: deps.now, random: deps.random, sessionSecret: deps.env.sessionSecret }),
     decideContext(rt) {
       let ctx = cache.get(rt);
       if (!ctx) {

@@ -14,6 +14,13 @@ import { login2faRoutes } from './routes/login-2fa.js';
 import { profile2faRoutes } from './routes/profile-2fa.js';
 import { tokensApiRoutes } from './routes/tokens-api.js';
 import { adminMfaRoutes } from './routes/admin-mfa.js';
+import { adminUserRoutes } from './routes/admin/users.js';
+import { adminModeRoutes } from './routes/admin/mode.js';
+import { adminRuleRoutes } from './routes/admin/rules.js';
+import { adminSecurityRoutes } from './routes/admin/security.js';
+import { adminAuditRoutes } from './routes/admin/audit.js';
+import { adminTokenRoutes } from './routes/admin/tokens.js';
+import { oidcRoutes } from './routes/oidc.js';
 
 type LogMethod = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
@@ -128,6 +135,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     profile2faRoutes(portal, ctx);
     tokensApiRoutes(portal, ctx);
     adminMfaRoutes(portal, ctx);
+    adminUserRoutes(portal, ctx);
+    adminModeRoutes(portal, ctx);
+    adminRuleRoutes(portal, ctx);
+    adminSecurityRoutes(portal, ctx);
+    adminAuditRoutes(portal, ctx);
+    adminTokenRoutes(portal, ctx);
+    oidcRoutes(portal, ctx);
   });
   return app;
 }

@@ -14,6 +14,8 @@ import { RuntimeHolder } from './runtime-holder.js';
 import { FileSessionStore } from './sessions/file-session-store.js';
 import { SessionManager } from './sessions/session-manager.js';
 import { createAccountServices } from './services.js';
+import { ModeSwitcher } from './admin/mode-switcher.js';
+import { OidcReadiness } from './admin/oidc-readiness.js';
 
 export class BootError extends Error {
   readonly code = 'GH_BOOT_REFUSED';
@@ -70,6 +72,19 @@ export async function startServer(env: EnvSettings, log: Logger): Promise<Runnin
     if (report.problems.length > 0) throw new BootError(report.problems);
     holder = new RuntimeHolder(store, env, log, accounts.strategyServices);
     await accounts.users.prepare();
+    const oidcReadiness = new OidcReadiness();
+    const modeSwitcher = new ModeSwitcher({
+      dataDir: env.dataDir,
+      config: store,
+      users: accounts.users,
+      mfa: accounts.mfa,
+      audit: accounts.audit,
+      log,
+      now,
+      oauth2Readiness: () => oidcReadiness.problem(store.current.oauth2?.issuerUrl),
+    });
+    await modeSwitcher.start();
+    closers.push(async () => modeSwitcher.stop());
     const app = await buildApp({
       config: store,
       env,
@@ -83,6 +98,8 @@ export async function startServer(env: EnvSettings, log: Logger): Promise<Runnin
       regulator: accounts.regulator,
     mfa: accounts.mfa,
     tokens: accounts.tokens,
+    modeSwitcher,
+    oidcReadiness,
       runtime: holder.current,
     });
     store.watch();

@@ -5,6 +5,7 @@ import type { AppContext } from '../app-context.js';
 import { refuseCrossSiteJson } from '../routes/auth-api.js';
 import type { Runtime } from '../runtime.js';
 import { identifyCaller, sendApiError, type Caller } from './request-principal.js';
+import { clientIp } from './client-ip.js';
 
 const PRIVATE_NETWORKS = new NetworkList(DEFAULT_TRUSTED_PROXIES);
 
@@ -26,9 +27,15 @@ export async function requireAdmin(ctx: AppContext, request: FastifyRequest, rep
     sendApiError(reply, 403, 'admin_required', 'this needs the admin role');
     return null;
   }
+  // A browser session is ambient authority: a write also needs the page's CSRF token.
+  if (write && caller.session && !ctx.csrf.verify(request, request.headers['x-csrf-token'], rt.portal.origin)) {
+    sendApiError(reply, 403, 'csrf_token_required', 'send the X-CSRF-Token header from GET /api/auth/csrf');
+    return null;
+  }
   if (write && rt.config.mode === 'open') {
     const allowed = rt.config.security.openModeAdminNetworks ? new NetworkList(rt.config.security.openModeAdminNetworks) : PRIVATE_NETWORKS;
-    if (!allowed.has(request.socket.remoteAddress ?? '')) {
+    // The client's address as the trusted proxy saw it, not the proxy's own (always private).
+    if (!allowed.has(clientIp(request, rt.trustedProxies))) {
       sendApiError(reply, 403, 'open_mode_remote_write', 'in open mode, settings can only be changed from a local or private network');
       return null;
     }

@@ -103,6 +103,13 @@ export function authApiRoutes(app: FastifyInstance, ctx: AppContext): void {
     return reply.header('cache-control', 'no-store').send({ ok: true });
   });
 
+  // The token a page sends as X-CSRF-Token on writes made with its session cookie.
+  app.get('/api/auth/csrf', (request, reply) => {
+    const rt = ctx.runtime();
+    const token = ctx.csrf.issue(request, reply, rt.cookie.secure);
+    return reply.header('cache-control', 'no-store').send({ token });
+  });
+
   app.get('/api/auth/status', async (request, reply) => {
     const rt = ctx.runtime();
     const caller = await identifyCaller(ctx, request, rt);

@@ -137,6 +137,12 @@ export class UserService {
     return user;
   }
 
+  async setProfile(username: string, profile: { displayName?: string | undefined; email?: string | undefined }, actor: Actor): Promise<User> {
+    const user = await this.change(username, (u) => ({ ...u, displayName: profile.displayName ?? u.displayName, email: profile.email ?? u.email }));
+    await this.deps.audit.record({ event: 'user.update', actor: actor.name, target: user.username, ip: actor.ip });
+    return user;
+  }
+
   async setRequires2fa(username: string, required: boolean, actor: Actor): Promise<User> {
     const user = await this.change(username, (u) => ({ ...u, requires2fa: required }));
     await this.deps.audit.record({ event: 'user.require-2fa', actor: actor.name, target: user.username, ip: actor.ip, details: { required } });

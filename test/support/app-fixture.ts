@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { ConfigStore } from '../../config/config-store.js';
 import { CONFIG_VERSION, type ConfigInput } from '../../config/schema.js';
 import { buildApp } from '../../src/app.js';
+import type { AppDeps } from '../../src/app-context.js';
 import { systemRandom } from '../../src/crypto/random.js';
 import { CsrfGuard } from '../../src/http/csrf.js';
 import { RuntimeHolder } from '../../src/runtime-holder.js';
@@ -13,6 +14,8 @@ import { FileSessionStore } from '../../src/sessions/file-session-store.js';
 import { SessionManager } from '../../src/sessions/session-manager.js';
 import type { EnvSettings } from '../../src/env.js';
 import { createAccountServices, type AccountServices } from '../../src/services.js';
+import { ModeSwitcher } from '../../src/admin/mode-switcher.js';
+import { OidcReadiness } from '../../src/admin/oidc-readiness.js';
 
 export const TEST_SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 
@@ -23,6 +26,8 @@ export interface AppFixture {
   dataDir: string;
   clock: { now: number };
   accounts: AccountServices;
+  modeSwitcher: ModeSwitcher;
+  oidcReadiness: OidcReadiness;
   close(): Promise<void>;
 }
 
@@ -30,7 +35,12 @@ export interface AppFixture {
  * A Gatehouse app on a fresh temp data dir, driven with `app.inject()`.
  * `config` is merged over a minimal valid document; the clock is controllable.
  */
-export async function createAppFixture(config: Partial<ConfigInput> & { mode?: ConfigInput['mode'] } = {}, envOverrides: Partial<EnvSettings> = {}): Promise<AppFixture> {
+export async function createAppFixture(
+  config: Partial<ConfigInput> & { mode?: ConfigInput['mode'] } = {},
+  envOverrides: Partial<EnvSettings> = {},
+  /** Replacements for built-in deps (a log to read, an OIDC service with test timers). */
+  extras: Partial<Pick<AppDeps, 'oidc' | 'log'>> = {},
+): Promise<AppFixture> {
   const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-test-'));
   const doc = { version: CONFIG_VERSION, mode: 'open', domains: ['example.com'], ...config };
   await writeFile(join(dataDir, 'config.json'), JSON.stringify(doc));
@@ -43,7 +53,7 @@ export async function createAppFixture(config: Partial<ConfigInput> & { mode?: C
     logLevel: 'silent',
     ...envOverrides,
   };
-  const log = pino({ level: 'silent' });
+  const log = extras.log ?? pino({ level: 'silent' });
   const store = new ConfigStore({ dataDir, portalUrl: env.portalUrl });
   await store.open();
   const clock = { now: Date.parse('2026-11-23T12:00:00Z') };
@@ -58,6 +68,17 @@ export async function createAppFixture(config: Partial<ConfigInput> & { mode?: C
   });
   const accounts = await createAccountServices({ dataDir, config: store, sessions, log, now, sessionSecret: env.sessionSecret, issuer: () => 'Gatehouse test' });
   holder = new RuntimeHolder(store, env, log, accounts.strategyServices);
+  const oidcReadiness = new OidcReadiness();
+  const modeSwitcher = new ModeSwitcher({
+    dataDir,
+    config: store,
+    users: accounts.users,
+    mfa: accounts.mfa,
+    audit: accounts.audit,
+    log,
+    now,
+    oauth2Readiness: () => oidcReadiness.problem(store.current.oauth2?.issuerUrl),
+  });
   const app = await buildApp({
     config: store,
     env,
@@ -70,7 +91,11 @@ export async function createAppFixture(config: Partial<ConfigInput> & { mode?: C
     audit: accounts.audit,
     regulator: accounts.regulator,
     mfa: accounts.mfa,
+    tokens: accounts.tokens,
+    modeSwitcher,
+    oidcReadiness,
     runtime: holder.current,
+    oidc: extras.oidc,
   });
   return {
     app,
@@ -79,7 +104,10 @@ export async function createAppFixture(config: Partial<ConfigInput> & { mode?: C
     dataDir,
     clock,
     accounts,
+    modeSwitcher,
+    oidcReadiness,
     async close() {
+      modeSwitcher.stop();
       store.close();
       await app.close();
       await accounts.close();

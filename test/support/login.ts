@@ -25,3 +25,15 @@ export async function postLogin(app: FastifyInstance, fields: Record<string, str
   const session = ([] as string[]).concat(res.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]!).find((c) => c.startsWith('gatehouse_session=') && c.length > 'gatehouse_session='.length);
   return { res, session };
 }
+
+/**
+ * Headers for a JSON write with a session cookie: the CSRF cookie + token
+ * pair from GET /api/auth/csrf, the portal Origin, and the JSON content type.
+ */
+export async function jsonWriteHeaders(app: FastifyInstance, sessionCookie?: string): Promise<Record<string, string>> {
+  const res = await app.inject({ method: 'GET', url: '/api/auth/csrf', remoteAddress: '127.0.0.1', headers: sessionCookie ? { cookie: sessionCookie } : {} });
+  const csrfCookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]!).find((c) => c.startsWith('gatehouse_csrf='));
+  const { token } = res.json() as { token: string };
+  const cookie = [sessionCookie, csrfCookie].filter(Boolean).join('; ');
+  return { 'content-type': 'application/json', origin: PORTAL, 'x-csrf-token': token, ...(cookie ? { cookie } : {}) };
+}

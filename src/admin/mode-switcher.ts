@@ -1,0 +1,166 @@
+import { join } from 'node:path';
+import { unlink } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import type { ConfigStore } from '../../config/config-store.js';
+import { readTextIfExists, writeFileAtomic } from '../../config/atomic-file.js';
+import type { Config } from '../../config/schema.js';
+import { parseDuration } from '../../config/duration.js';
+import type { AuthMode } from '../../strategies/types.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { lockoutProblems } from '../mode-switch.js';
+import type { MfaService } from '../mfa/mfa-service.js';
+import type { UserService } from '../users/user-service.js';
+
+
+export interface PendingSwitch {
+  readonly from: AuthMode;
+  readonly to: AuthMode;
+  readonly by: string;
+  readonly at: number;
+  readonly deadline: number;
+}
+
+export interface Preflight {
+  readonly allowed: boolean;
+  readonly problems: string[];
+  readonly effects: string[];
+}
+
+export class ModeSwitchError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly problems: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Switches the authentication mode without locking the admin out: a
+ * preflight refuses switches nobody could sign in under, and every switch is
+ * provisional (commit-confirm) until an admin confirms it from a session that
+ * is valid under the new mode. Unconfirmed after five minutes, it rolls back
+ * by itself — also across a restart, since the pending switch is on disk.
+ */
+export class ModeSwitcher {
+  private pendingSwitch: PendingSwitch | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly file: string;
+
+  constructor(
+    private readonly deps: {
+      dataDir: string;
+      config: ConfigStore;
+      users: UserService;
+      mfa: MfaService;
+      audit: AuditLog;
+      log: Logger;
+      now: () => number;
+      /** Why oauth2 can't be switched to yet (discovery, a test login), or null when it can. */
+      oauth2Readiness: () => string | null;
+    },
+  ) {
+    this.file = join(deps.dataDir, 'mode-switch.json');
+  }
+
+  pending(): PendingSwitch | null {
+    return this.pendingSwitch;
+  }
+
+  /** Restores a switch left pending by a previous process; rolls it back at once if overdue. */
+  async start(): Promise<void> {
+    const text = await readTextIfExists(this.file);
+    if (!text) return;
+    try {
+      this.pendingSwitch = JSON.parse(text) as PendingSwitch;
+    } catch {
+      await unlink(this.file).catch(() => undefined);
+      return;
+    }
+    this.arm();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  preflight(to: AuthMode, confirmation?: string): Preflight {
+    const current = this.deps.config.current;
+    const problems: string[] = [];
+    if (to === current.mode) problems.push(`Gatehouse is already in ${to} mode`);
+    const candidate = { ...current, mode: to } as Config;
+    if (to === 'oauth2' && !current.oauth2) problems.push('set up the OIDC provider first (issuer URL, client id)');
+    else problems.push(...lockoutProblems(candidate, this.deps.users));
+    if (to === 'userPassword' && current.security.requireTfaForAdmin && !this.deps.users.list().some((u) => u.role === 'admin' && !u.disabled && u.passwordHash && this.deps.mfa.hasSecondFactor(u.id))) {
+      problems.push('requireTfaForAdmin is on: an admin with two-factor authentication set up is needed first');
+    }
+    if (to === 'oauth2') {
+      const reason = this.deps.oauth2Readiness();
+      if (reason) problems.push(reason);
+    }
+    if (to === 'open' && confirmation !== 'open') problems.push('type "open" to confirm: open mode lets everyone in as an administrator');
+    const effects = [
+      `every current session stops working: sessions belong to the ${current.mode} mode`,
+      `sign in again under ${to} mode and confirm the switch within ${Math.round(this.window() / 60_000)} minutes, or Gatehouse switches back to ${current.mode} by itself`,
+    ];
+    if (to === 'open') effects.push('until you switch away, anyone who can reach Gatehouse is an administrator');
+    return { allowed: problems.length === 0, problems, effects };
+  }
+
+  async switchTo(to: AuthMode, by: string, confirmation?: string): Promise<PendingSwitch> {
+    const check = this.preflight(to, confirmation);
+    if (!check.allowed) throw new ModeSwitchError('switch_refused', 'the switch would lock you out', check.problems);
+    const from = this.deps.config.current.mode;
+    await this.deps.config.update((config) => ({ ...config, mode: to }) as Config);
+    const now = this.deps.now();
+    // A switch made while another was pending keeps the oldest "from": rolling back returns to what was confirmed.
+    const pending: PendingSwitch = { from: this.pendingSwitch?.from ?? from, to, by, at: now, deadline: now + this.window() };
+    this.pendingSwitch = pending;
+    await writeFileAtomic(this.file, JSON.stringify(pending));
+    this.arm();
+    await this.deps.audit.record({ event: 'mode.switch', actor: by, details: { from, to, confirmBy: new Date(pending.deadline).toISOString() } });
+    return pending;
+  }
+
+  /** Makes the pending switch permanent. `sessionMode` is the mode the confirming session belongs to. */
+  async confirm(by: string, sessionMode: AuthMode): Promise<void> {
+    const pending = this.pendingSwitch;
+    if (!pending) throw new ModeSwitchError('nothing_pending', 'there is no switch waiting for confirmation');
+    if (sessionMode !== pending.to || this.deps.config.current.mode !== pending.to) {
+      throw new ModeSwitchError('wrong_session', `confirm from a session signed in under ${pending.to} mode`);
+    }
+    await this.clear();
+    await this.deps.audit.record({ event: 'mode.confirm', actor: by, details: { from: pending.from, to: pending.to } });
+  }
+
+  private arm(): void {
+    clearTimeout(this.timer);
+    const pending = this.pendingSwitch;
+    if (!pending) return;
+    this.timer = setTimeout(() => void this.rollback(pending), Math.max(0, pending.deadline - this.deps.now()));
+    this.timer.unref();
+  }
+
+  private async rollback(pending: PendingSwitch): Promise<void> {
+    if (this.pendingSwitch !== pending) return;
+    try {
+      await this.deps.config.update((config) => ({ ...config, mode: pending.from }) as Config);
+      await this.clear();
+      await this.deps.audit.record({ event: 'mode.rollback', actor: 'system', details: { from: pending.to, to: pending.from, reason: 'not confirmed in time' } });
+      this.deps.log.warn({ from: pending.to, to: pending.from }, `mode switch to ${pending.to} was not confirmed in time; rolled back to ${pending.from}`);
+    } catch (error) {
+      this.deps.log.error({ err: error }, 'rolling back an unconfirmed mode switch failed');
+    }
+  }
+
+  private async clear(): Promise<void> {
+    clearTimeout(this.timer);
+    this.pendingSwitch = null;
+    await unlink(this.file).catch(() => undefined);
+  }
+
+  private window(): number {
+    return parseDuration(this.deps.config.current.security.switchConfirmWindow);
+  }
+}

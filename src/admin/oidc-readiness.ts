@@ -1,0 +1,26 @@
+/**
+ * What Gatehouse has seen of the configured OIDC provider, so a switch to
+ * oauth2 mode is allowed only after discovery worked and an admin completed
+ * one test login with it (nobody can be locked out by a provider that was
+ * never tried).
+ */
+export class OidcReadiness {
+  private discovered: string | null = null;
+  private testLogin: { issuer: string; username: string } | null = null;
+
+  markDiscovered(issuer: string): void {
+    this.discovered = issuer;
+  }
+
+  markTestLogin(issuer: string, username: string): void {
+    this.testLogin = { issuer, username };
+  }
+
+  /** Null when `issuer` is ready, else what is missing. */
+  problem(issuer: string | undefined): string | null {
+    if (!issuer) return 'set up the OIDC provider first (issuer URL, client id)';
+    if (this.discovered !== issuer) return `discovery of ${issuer} has not succeeded yet: use "Test discovery"`;
+    if (this.testLogin?.issuer !== issuer) return 'complete one test login with the provider first, so you know you can sign in after the switch';
+    return null;
+  }
+}
