@@ -15,6 +15,8 @@ export const UserSchema = z.strictObject({
   passwordHash: z.string().default(''),
   disabled: z.boolean().default(false),
   requires2fa: z.boolean().default(false),
+  /** Set by `gatehouse recover`: the password was printed on a terminal and should be replaced at once. */
+  mustChangePassword: z.boolean().default(false),
   createdAt: z.string(),
   updatedAt: z.string(),
   passwordChangedAt: z.string().optional(),

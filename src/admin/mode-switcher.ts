@@ -144,6 +144,11 @@ export class ModeSwitcher {
 
   private async rollback(pending: PendingSwitch): Promise<void> {
     if (this.pendingSwitch !== pending) return;
+    // `gatehouse recover` deletes the file to cancel a pending switch from the shell.
+    if ((await readTextIfExists(this.file)) === null) {
+      this.pendingSwitch = null;
+      return;
+    }
     try {
       await this.deps.config.update((config) => ({ ...config, mode: pending.from }) as Config);
       await this.clear();

@@ -12,6 +12,7 @@ import { audit, unban } from './commands/audit-commands.js';
 import { check, configGet, configSet, modeSet, secret, tokenRotate } from './commands/config-commands.js';
 import { hashPassword, userCommand } from './commands/user-commands.js';
 import { apiTokenCommand } from './commands/token-commands.js';
+import { recover } from './commands/recover.js';
 import { createCliContext, RefusedError, UsageError, type CliContext } from './context.js';
 
 const USAGE = `usage: gatehouse <command>
@@ -29,7 +30,8 @@ const USAGE = `usage: gatehouse <command>
   user reset-2fa <name> | user require-2fa <name> on|off
   hash-password [--password-stdin]     print the hash Gatehouse would store
   audit [--user U] [--event E] [--limit N] [--json]
-  unban <username|ip>                  lift a brute-force ban`;
+  unban <username|ip>                  lift a brute-force ban
+  recover [--user <name>]              break-glass: userPassword mode + a one-time admin password`;
 
 async function run(ctx: CliContext, argv: string[]): Promise<number> {
   const [command, sub, ...rest] = argv;
@@ -56,6 +58,8 @@ async function run(ctx: CliContext, argv: string[]): Promise<number> {
       return audit(ctx, argv.slice(1));
     case 'unban':
       return unban(ctx, argv.slice(1));
+    case 'recover':
+      return recover(ctx, argv.slice(1));
     case undefined:
     case 'help':
     case '--help':

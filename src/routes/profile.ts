@@ -30,6 +30,8 @@ export function profileRoutes(app: FastifyInstance, ctx: AppContext): void {
     const csrf = ctx.csrf.issue(request, reply, rt.cookie.secure);
     const mine = ctx.sessions.list((s) => s.principal.id === session.principal.id);
     const local = session.principal.id.startsWith('local:');
+    const mustChange = local && ctx.users.findById(session.principal.id.slice(6))?.mustChangePassword === true;
+    if (mustChange && !message) message = { notice: 'Choose a new password now: the current one was printed by `gatehouse recover`.' };
     return sendHtml(
       reply,
       status,

@@ -104,6 +104,7 @@ export class UserService {
       passwordHash,
       disabled: false,
       requires2fa: false,
+      mustChangePassword: false,
       createdAt: stamp,
       updatedAt: stamp,
       ...(input.password === undefined ? {} : { passwordChangedAt: stamp }),
@@ -116,10 +117,10 @@ export class UserService {
     return user;
   }
 
-  async setPassword(username: string, password: string, actor: Actor): Promise<User> {
+  async setPassword(username: string, password: string, actor: Actor, options: { mustChange?: boolean } = {}): Promise<User> {
     this.assertPassword(password);
     const passwordHash = await this.deps.hasher.hash(password, this.deps.bcryptCost());
-    const user = await this.change(username, (u, stamp) => ({ ...u, passwordHash, passwordChangedAt: stamp }));
+    const user = await this.change(username, (u, stamp) => ({ ...u, passwordHash, passwordChangedAt: stamp, mustChangePassword: options.mustChange ?? false }));
     await this.deps.audit.record({ event: 'user.password', actor: actor.name, target: user.username, ip: actor.ip });
     return user;
   }

@@ -4,7 +4,7 @@ import type { Config } from '../../../config/schema.js';
 import { AUTH_MODES, type AuthMode } from '../../../strategies/types.js';
 import { bootReport, readConfigForCheck } from '../../boot-checks.js';
 import { sha256Hex } from '../../crypto/constant-time.js';
-import { lockoutProblems } from '../../mode-switch.js';
+import { lockoutProblems, oauth2SwitchProblems } from '../../mode-switch.js';
 import { RefusedError, UsageError, type CliContext } from '../context.js';
 import { getPath, parseCliValue, setPath } from '../dotted-path.js';
 
@@ -46,6 +46,10 @@ export function secret(): number {
 export async function modeSet(ctx: CliContext, mode: string | undefined): Promise<number> {
   if (!AUTH_MODES.includes(mode as AuthMode)) throw new UsageError(`mode must be one of ${AUTH_MODES.join(', ')}`);
   const store = await ctx.config();
+  if (mode === 'oauth2' && store.current.mode !== 'oauth2') {
+    const problems = await oauth2SwitchProblems({ ...store.current, mode } as Config);
+    if (problems.length > 0) throw new RefusedError(`refused: ${problems.join('; ')}`);
+  }
   const next = await applyGuarded(ctx, store, (config) => ({ ...config, mode }) as Config);
   process.stdout.write(`mode is now ${next.mode}\n`);
   return 0;

@@ -28,7 +28,8 @@ export async function finishPasswordLogin(ctx: AppContext, rt: Runtime, user: Us
   const step = nextStepAfterPassword(ctx, user);
   if (step === 'done') {
     await startSession(ctx, request, reply, rt, userPrincipal(user));
-    return seeOther(reply, landing);
+    // A password printed by `gatehouse recover` is replaced before anything else.
+    return seeOther(reply, user.mustChangePassword ? '/profile' : landing);
   }
   await startSession(ctx, request, reply, rt, userPrincipal(user), null, step);
   return seeOther(reply, pendingLocation(step, landing));
