@@ -1,4 +1,5 @@
-import { open, stat, unlink } from 'node:fs/promises';
+import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { isProcessAlive } from './process-alive.js';
 
 const STALE_AFTER_MS = 10_000;
 const RETRY_MS = 15;
@@ -7,7 +8,8 @@ const GIVE_UP_AFTER_MS = 10_000;
 /**
  * Runs `fn` while holding `<file>.lock`, so the server and a CLI editing the
  * same data dir never interleave a read-modify-write. The lock is a file
- * created with O_EXCL; one left behind by a killed process goes stale.
+ * created with O_EXCL holding the owner's pid; one left behind by a killed
+ * process is taken over.
  */
 export async function withFileLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
   const lock = `${file}.lock`;
@@ -21,7 +23,10 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T>): Promi
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
-      if (age > STALE_AFTER_MS) {
+      // A lock whose writer was killed is taken over at once, not after the stale timeout.
+      const holder = Number.parseInt(await readFile(lock, 'utf8').catch(() => ''), 10);
+      const dead = Number.isInteger(holder) && holder > 0 && holder !== process.pid && !isProcessAlive(holder);
+      if (dead || age > STALE_AFTER_MS) {
         await unlink(lock).catch(() => undefined);
         continue;
       }

@@ -1,18 +1,11 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { isProcessAlive } from './process-alive.js';
 
 export class InstanceLockedError extends Error {
   readonly code = 'GH_DATA_DIR_IN_USE';
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Claims the data dir for this server process. A second Gatehouse server on
@@ -41,7 +34,7 @@ export function acquireInstanceLock(dataDir: string): { release(): void } {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const pid = Number.parseInt(readFileSync(file, 'utf8').trim(), 10);
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid)) {
         throw new InstanceLockedError(
           `another Gatehouse (pid ${pid}) is already using the data dir ${dataDir}; stop it, or give this one its own GATEHOUSE_DATA_DIR`,
         );

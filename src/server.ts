@@ -6,7 +6,7 @@ import { ConfigStore } from '../config/config-store.js';
 import { InvalidDocumentError } from '../config/document-store.js';
 import { acquireInstanceLock } from '../config/instance-lock.js';
 import { buildApp } from './app.js';
-import { bootReport } from './boot-checks.js';
+import { bootReport, invalidConfigReport } from './boot-checks.js';
 import { systemRandom } from './crypto/random.js';
 import type { EnvSettings } from './env.js';
 import { CsrfGuard } from './http/csrf.js';
@@ -16,6 +16,7 @@ import { SessionManager } from './sessions/session-manager.js';
 import { createAccountServices } from './services.js';
 import { ModeSwitcher } from './admin/mode-switcher.js';
 import { OidcReadiness } from './admin/oidc-readiness.js';
+import { endSessionsOnConfigChange } from './sessions/config-session-hooks.js';
 
 export class BootError extends Error {
   readonly code = 'GH_BOOT_REFUSED';
@@ -46,7 +47,7 @@ export async function startServer(env: EnvSettings, log: Logger): Promise<Runnin
     try {
       await store.open();
     } catch (error) {
-      if (error instanceof InvalidDocumentError) throw new BootError(error.problems.map((p) => `${error.file}: ${p}`));
+      if (error instanceof InvalidDocumentError) throw new BootError(await invalidConfigReport(error, env));
       throw error;
     }
     const now = () => Date.now();
@@ -84,6 +85,7 @@ export async function startServer(env: EnvSettings, log: Logger): Promise<Runnin
       oauth2Readiness: () => oidcReadiness.problem(store.current.oauth2?.issuerUrl),
     });
     await modeSwitcher.start();
+    endSessionsOnConfigChange(store, sessions, log);
     closers.push(async () => modeSwitcher.stop());
     const app = await buildApp({
       config: store,
@@ -97,6 +99,7 @@ export async function startServer(env: EnvSettings, log: Logger): Promise<Runnin
       audit: accounts.audit,
       regulator: accounts.regulator,
     mfa: accounts.mfa,
+    passkeys: accounts.passkeys,
     tokens: accounts.tokens,
     modeSwitcher,
     oidcReadiness,

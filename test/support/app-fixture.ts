@@ -16,6 +16,7 @@ import type { EnvSettings } from '../../src/env.js';
 import { createAccountServices, type AccountServices } from '../../src/services.js';
 import { ModeSwitcher } from '../../src/admin/mode-switcher.js';
 import { OidcReadiness } from '../../src/admin/oidc-readiness.js';
+import { endSessionsOnConfigChange } from '../../src/sessions/config-session-hooks.js';
 
 export const TEST_SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 
@@ -79,6 +80,7 @@ export async function createAppFixture(
     now,
     oauth2Readiness: () => oidcReadiness.problem(store.current.oauth2?.issuerUrl),
   });
+  endSessionsOnConfigChange(store, sessions, log);
   const app = await buildApp({
     config: store,
     env,
@@ -91,6 +93,7 @@ export async function createAppFixture(
     audit: accounts.audit,
     regulator: accounts.regulator,
     mfa: accounts.mfa,
+    passkeys: accounts.passkeys,
     tokens: accounts.tokens,
     modeSwitcher,
     oidcReadiness,
