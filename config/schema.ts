@@ -56,7 +56,8 @@ export const RuleSchema = z.strictObject({
       (value) => value === undefined || (Array.isArray(value) ? value : [value]).every(isValidRulePath),
       'a path is a prefix starting with / or an anchored regex starting with ^',
     ),
-  methods: z.array(Method).min(1).optional(),
+  // HEAD is judged as GET, so a HEAD-only rule could never match: list GET instead.
+  methods: z.array(Method.refine((m) => m !== 'HEAD', 'HEAD is judged as GET: use GET')).min(1).optional(),
   networks: z.array(Cidr).min(1).optional(),
   subject: z.array(Subject).min(1).optional(),
   policy: z.enum(POLICIES),
@@ -95,7 +96,12 @@ const TokenSchema = z.strictObject({
 });
 
 const OAuth2Schema = z.strictObject({
-  issuerUrl: HttpUrl,
+  // openid-client refuses plain http; only a loopback issuer (tests, local dev) may use it.
+  issuerUrl: HttpUrl.refine((value) => {
+    if (!URL.canParse(value)) return true; // HttpUrl already said so
+    const url = new URL(value);
+    return url.protocol === 'https:' || /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname);
+  }, 'must be https (plain http only for a loopback issuer such as http://127.0.0.1:8080)'),
   clientId: z.string().min(1),
   clientSecret: z.string().min(1).optional(),
   scopes: z.array(z.string().min(1)).default(['openid', 'profile', 'email']),
