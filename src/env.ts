@@ -10,6 +10,8 @@ export interface EnvSettings {
   readonly sessionSecret: string | undefined;
   readonly portalUrl: string | undefined;
   readonly logLevel: string;
+  /** Sessions in Redis (several replicas) instead of the data dir. */
+  readonly redisUrl?: string | undefined;
 }
 
 export const MIN_SECRET_LENGTH = 32;
@@ -23,6 +25,7 @@ export function readEnv(env: NodeJS.ProcessEnv): EnvSettings {
     sessionSecret: env.GATEHOUSE_SESSION_SECRET,
     portalUrl: env.GATEHOUSE_PORTAL_URL || undefined,
     logLevel: env.GATEHOUSE_LOG_LEVEL || 'info',
+    redisUrl: env.GATEHOUSE_REDIS_URL || undefined,
   };
 }
 
@@ -42,6 +45,7 @@ export function envProblems(env: EnvSettings, needsSecret: boolean): string[] {
   }
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
   if (!levels.includes(env.logLevel)) problems.push(`GATEHOUSE_LOG_LEVEL: must be one of ${levels.join(', ')}`);
+  if (env.redisUrl !== undefined && !/^rediss?:\/\//.test(env.redisUrl)) problems.push('GATEHOUSE_REDIS_URL: must look like redis://host:6379/0 (or rediss:// for TLS)');
   if (env.portalUrl !== undefined) {
     try {
       const url = new URL(env.portalUrl);

@@ -12,6 +12,7 @@ import type { EnvSettings } from './env.js';
 import { CsrfGuard } from './http/csrf.js';
 import { RuntimeHolder } from './runtime-holder.js';
 import { FileSessionStore } from './sessions/file-session-store.js';
+import { RedisSessionStore } from './sessions/redis-session-store.js';
 import { SessionManager } from './sessions/session-manager.js';
 import { createAccountServices } from './services.js';
 import { ModeSwitcher } from './admin/mode-switcher.js';
@@ -51,7 +52,7 @@ export async function startServer(env: EnvSettings, log: Logger): Promise<Runnin
       throw error;
     }
     const now = () => Date.now();
-    const sessionStore = new FileSessionStore(env.dataDir, now);
+    const sessionStore = env.redisUrl ? new RedisSessionStore(env.redisUrl, now) : new FileSessionStore(env.dataDir, now);
     await sessionStore.load();
     let holder: RuntimeHolder | undefined;
     const sessions = new SessionManager(sessionStore, {
