@@ -5,7 +5,7 @@ import { UsersStore } from '../config/users-store.js';
 import { BansStore } from '../config/bans-store.js';
 import { syncBans } from './security/ban-sync.js';
 import { AuditLog } from './audit/audit-log.js';
-import { Regulator } from './security/regulation.js';
+import { Regulator, type BanEvent } from './security/regulation.js';
 import type { SessionManager } from './sessions/session-manager.js';
 import { WorkerPasswordHasher, type PasswordHasher } from './users/password-hasher.js';
 import { UserService } from './users/user-service.js';
@@ -15,6 +15,7 @@ import { CredentialsStore } from '../config/credentials-store.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { MfaService } from './mfa/mfa-service.js';
 import { endSessionsOnMfaRemoval } from './mfa/mfa-sessions.js';
+import { PasskeyService } from './passkeys/passkey-service.js';
 import { TokensStore } from '../config/tokens-store.js';
 import { TokenService } from './tokens/token-service.js';
 
@@ -27,6 +28,7 @@ export interface AccountServices {
   readonly hasher: PasswordHasher;
   readonly credentialsStore: CredentialsStore;
   readonly mfa: MfaService;
+  readonly passkeys: PasskeyService;
   readonly tokensStore: TokensStore;
   readonly tokens: TokenService;
   readonly strategyServices: StrategyServices;
@@ -60,7 +62,15 @@ export async function createAccountServices(opts: {
   const regulator = new Regulator(regulation, opts.now);
   const bansStore = new BansStore(opts.dataDir);
   await bansStore.open();
-  const onBan = syncBans(regulator, bansStore, opts.now, opts.log);
+  // Writes started in the background (bans, a deleted user's clean-up); close() waits for them.
+  const background = new Set<Promise<void>>();
+  const track = (work: Promise<void>) => {
+    background.add(work);
+    work.then(() => background.delete(work), () => background.delete(work));
+    return work;
+  };
+  const recordBans = syncBans(regulator, bansStore, opts.now, opts.log);
+  const onBan = (events: readonly BanEvent[]) => void track(recordBans(events));
   const hasher = opts.hasher ?? new WorkerPasswordHasher();
   const users = new UserService(usersStore, {
     hasher,
@@ -75,18 +85,29 @@ export async function createAccountServices(opts: {
   const box = opts.sessionSecret ? new SecretBox(opts.sessionSecret, 'gatehouse totp secret v1') : null;
   const mfa = new MfaService(credentialsStore, { box, audit, now: opts.now, issuer: opts.issuer });
   endSessionsOnMfaRemoval(credentialsStore, opts.sessions, opts.log);
+  const passkeys = new PasskeyService(credentialsStore, { audit, now: opts.now });
+  // A Basic pair cached as good must be judged again once its user gains a second factor.
+  let credentialsGeneration = 0;
+  credentialsStore.on('change', () => {
+    credentialsGeneration += 1;
+  });
   const tokensStore = new TokensStore(opts.dataDir);
   await tokensStore.open();
   const tokens = new TokenService(tokensStore, { audit, now: opts.now, findUser: (id) => users.findById(id) });
-  const usersGeneration = watchUserChanges(usersStore, opts.sessions, opts.log, async (userId) => {
-    await mfa.forget(userId);
-    await tokens.revokeAllFor(userId);
-  });
+  const usersGeneration = watchUserChanges(usersStore, opts.sessions, opts.log, (userId) =>
+    track(
+      (async () => {
+        await mfa.forget(userId);
+        await tokens.revokeAllFor(userId);
+      })(),
+    ),
+  );
   return {
     usersStore,
     bansStore,
     credentialsStore,
     mfa,
+    passkeys,
     tokensStore,
     tokens,
     users,
@@ -99,11 +120,12 @@ export async function createAccountServices(opts: {
         const result = await users.checkPassword(username, password, ip);
         return result.ok && mfa.hasSecondFactor(result.principal.id.slice('local:'.length)) ? { ok: false, reason: 'invalid' } : result;
       },
-      usersGeneration,
+      usersGeneration: () => usersGeneration() + credentialsGeneration,
       isBanned: (username, ip) => users.isBanned(username, ip),
       checkApiToken: (token, host) => tokens.verify(token, host),
     },
     async close() {
+      await Promise.allSettled([...background]);
       usersStore.close();
       bansStore.close();
       credentialsStore.close();

@@ -7,24 +7,30 @@ import type { BanEvent, Regulator } from './regulation.js';
  * start, written when they begin, and lifted when someone (the CLI's
  * `unban`) removes them from the file.
  */
-export function syncBans(regulator: Regulator, store: BansStore, now: () => number, log: Logger): (events: readonly BanEvent[]) => void {
+export function syncBans(regulator: Regulator, store: BansStore, now: () => number, log: Logger): (events: readonly BanEvent[]) => Promise<void> {
   for (const ban of store.current.bans) regulator.restore(ban.kind, ban.key, ban.until);
-  store.on('change', (doc) => {
+  // Only a ban that was in the file and is gone from it is lifted: a ban whose
+  // own write is still queued behind another one must not count as removed.
+  store.on('change', (doc, previous) => {
     const inFile = new Set(doc.bans.map((b) => `${b.kind}:${b.key}`));
+    const removed = new Set(previous.bans.map((b) => `${b.kind}:${b.key}`).filter((k) => !inFile.has(k)));
     for (const ban of regulator.activeBans()) {
-      if (!inFile.has(`${ban.kind}:${ban.key}`)) {
+      if (removed.has(`${ban.kind}:${ban.key}`)) {
         regulator.unban(ban.key);
         log.info({ kind: ban.kind, key: ban.key }, 'ban lifted');
       }
     }
   });
-  return (events) => {
+  return async (events) => {
     if (events.length === 0) return;
-    store
+    await store
       .update((doc) => ({
         ...doc,
         bans: [...doc.bans.filter((b) => b.until > now() && !events.some((e) => e.kind === b.kind && e.key === b.key)), ...events.map((e) => ({ kind: e.kind, key: e.key, until: e.until }))],
       }))
-      .catch((error) => log.error({ err: error }, 'could not record a ban in bans.json'));
+      .then(
+        () => undefined,
+        (error) => log.error({ err: error }, 'could not record a ban in bans.json'),
+      );
   };
 }

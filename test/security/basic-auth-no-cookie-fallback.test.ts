@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppFixture } from '../support/app-fixture.js';
-import { ALICE, basic, checkAs, jsonLogin, signIn, userPasswordFixture, VICTOR } from '../support/user-password.js';
+import { ALICE, basic, checkAs, jsonLogin, sessionFor, userPasswordFixture, VICTOR } from '../support/user-password.js';
 
 /**
  * Attack: send a wrong (or guessed) Basic header beside a stolen or stale
@@ -13,7 +13,7 @@ describe('Basic auth: no cookie fallback (userPassword mode)', () => {
 
   it('a wrong Basic header with a valid session cookie is 401 + WWW-Authenticate: Basic', async () => {
     fx = await userPasswordFixture([ALICE]);
-    const session = await signIn(fx.app, ALICE);
+    const session = await sessionFor(fx, 'alice');
     expect((await checkAs(fx.app, { session })).statusCode).toBe(200);
     for (const authorization of [basic('alice', 'wrong password here'), basic('nobody', ALICE.password), 'Basic not-base64!', 'Basic ' + Buffer.from('no-colon').toString('base64')]) {
       const res = await checkAs(fx.app, { session, authorization, accept: 'text/html' });
@@ -38,7 +38,7 @@ describe('Basic auth: no cookie fallback (userPassword mode)', () => {
 
   it('the same check on the nginx endpoint refuses a wrong Basic header too', async () => {
     fx = await userPasswordFixture([ALICE]);
-    const session = await signIn(fx.app, ALICE);
+    const session = await sessionFor(fx, 'alice');
     const res = await fx.app.inject({
       method: 'GET',
       url: '/api/authz/auth-request',

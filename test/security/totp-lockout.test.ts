@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CODE_LOCKOUT_MS, MAX_CODE_FAILURES } from '../../src/mfa/mfa-service.js';
 import type { AppFixture } from '../support/app-fixture.js';
 import { codeAt, codeStep, enrolTotp, formTokens, passwordStep, userNamed } from '../support/mfa.js';
-import { ALICE, api, jsonLogin, readAuditFile, userPasswordFixture } from '../support/user-password.js';
+import { ALICE, api, cookieOf, jsonLogin, PORTAL, readAuditFile, userPasswordFixture } from '../support/user-password.js';
 
 /** A 6-digit code that is none of the codes valid around `nowMs`. */
 async function wrongCode(secret: string, nowMs: number, n: number): Promise<string> {
@@ -66,6 +66,41 @@ describe('TOTP lockout', () => {
     expect(failures.length).toBeGreaterThanOrEqual(5 + 3);
     expect(failures.some((e) => e.details?.locked === true)).toBe(true);
     expect(failures.some((e) => e.details?.reason === 'locked')).toBe(true);
+  });
+
+  it('parallel guesses do not get past the cap: a burst of 5 wrong codes and the right one, sent at once, locks without evaluating the right one', async () => {
+    fx = await userPasswordFixture([ALICE]);
+    const user = userNamed(fx, 'alice');
+    const { secret } = await enrolTotp(fx, user);
+    const right = await codeAt(secret, fx.clock.now);
+    const wrong = await Promise.all([1, 2, 3, 4, 5].map((i) => wrongCode(secret, fx.clock.now, 123_456 + i * 1_111)));
+    const results = await Promise.all([...wrong, right].map((code) => fx.accounts.mfa.verifySecondFactor(user, code, { actor: 'attacker' })));
+    expect(results.filter((r) => r.ok)).toEqual([]);
+    expect(results.at(-1)).toEqual({ ok: false, reason: 'locked' });
+    expect(fx.accounts.mfa.isLocked(user.id)).toBe(true);
+
+    // Through HTTP too: twenty concurrent guesses from partial sessions get at most four "wrong" answers before the lock.
+    fx.clock.now += CODE_LOCKOUT_MS + 1_000;
+    expect(fx.accounts.mfa.isLocked(user.id)).toBe(false);
+    const browsers = await Promise.all(Array.from({ length: 4 }, async () => {
+      const { session } = await passwordStep(fx.app, ALICE);
+      return { session, ...(await formTokens(fx.app, '/login/2fa', session)) };
+    }));
+    const guesses = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const b = browsers[i % browsers.length]!;
+        return fx.app.inject({
+          method: 'POST',
+          url: '/login/2fa',
+          remoteAddress: '127.0.0.1',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', origin: PORTAL, cookie: `${cookieOf(b.session)}; ${b.csrfCookie}` },
+          payload: new URLSearchParams({ csrf: b.csrf, code: await wrongCode(secret, fx.clock.now, 200_000 + i * 7_919) }).toString(),
+        });
+      }),
+    );
+    const statuses = guesses.map((g) => g.statusCode);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(MAX_CODE_FAILURES - 1);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(20 - (MAX_CODE_FAILURES - 1));
   });
 
   it('a lock on one user does not lock another', async () => {
