@@ -45,6 +45,8 @@ interface AuditContext {
  */
 export class MfaService {
   private readonly failures = new Map<string, { times: number[]; lockedUntil: number }>();
+  /** The tail of each user's queue of second-factor attempts. */
+  private readonly attempts = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly store: CredentialsStore,
@@ -55,7 +57,7 @@ export class MfaService {
     const doc = this.store.current;
     const totp = doc.totp.find((t) => t.userId === userId && t.confirmedAt !== null);
     const recovery = doc.recovery.find((r) => r.userId === userId);
-    const passkeys = (doc.passkeys as Array<{ userId?: string; createdAt?: string }>).filter((p) => p.userId === userId);
+    const passkeys = doc.passkeys.filter((p) => p.userId === userId);
     const methods = [...(totp ? ['otp'] : []), ...(passkeys.length > 0 ? ['hwk'] : [])];
     return {
       totpEnrolled: Boolean(totp),
@@ -135,7 +137,23 @@ export class MfaService {
    * Checks a second factor: a 6-digit TOTP code or a recovery code. Counts
    * failures toward the lockout; audits every outcome.
    */
-  async verifySecondFactor(user: User, input: string, ctx: AuditContext): Promise<SecondFactorResult> {
+  verifySecondFactor(user: User, input: string, ctx: AuditContext): Promise<SecondFactorResult> {
+    // One attempt at a time per user: a burst of parallel guesses would otherwise all pass the
+    // lock check before the first failure is counted, and get around the five-code cap.
+    const previous = this.attempts.get(user.id) ?? Promise.resolve();
+    const attempt = previous.then(() => this.verifyNow(user, input, ctx));
+    const tail = attempt.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.attempts.set(user.id, tail);
+    void tail.then(() => {
+      if (this.attempts.get(user.id) === tail) this.attempts.delete(user.id);
+    });
+    return attempt;
+  }
+
+  private async verifyNow(user: User, input: string, ctx: AuditContext): Promise<SecondFactorResult> {
     if (!this.hasSecondFactor(user.id) && this.status(user.id).recoveryCodesLeft === 0) return { ok: false, reason: 'not_enrolled' };
     if (this.isLocked(user.id)) {
       await this.deps.audit.record({ event: 'mfa.failure', actor: ctx.actor, target: user.username, ip: ctx.ip, outcome: 'failure', details: { reason: 'locked' } });
@@ -156,6 +174,8 @@ export class MfaService {
 
   /** Turns TOTP off after a current code proves the person holds it; recovery codes go with it. */
   async disableTotp(user: User, code: string, ctx: AuditContext): Promise<void> {
+    // Only an authenticator code turns it off: a recovery code would be spent for nothing.
+    if (!/^\d{6}$/.test(code.trim())) throw new MfaError('code_required', 'Enter a current code from your authenticator app to turn it off.');
     const result = await this.verifySecondFactor(user, code, ctx);
     if (!result.ok || result.method !== 'otp') throw new MfaError(result.ok ? 'code_required' : result.reason, result.ok || result.reason !== 'locked' ? 'Enter a current code from your authenticator app to turn it off.' : 'Too many wrong codes. Try again in 15 minutes.');
     await this.store.update((doc) => ({ ...doc, totp: doc.totp.filter((t) => t.userId !== user.id), recovery: doc.recovery.filter((r) => r.userId !== user.id) }));
@@ -168,7 +188,7 @@ export class MfaService {
       ...doc,
       totp: doc.totp.filter((t) => t.userId !== user.id),
       recovery: doc.recovery.filter((r) => r.userId !== user.id),
-      passkeys: (doc.passkeys as Array<{ userId?: string }>).filter((p) => p.userId !== user.id),
+      passkeys: doc.passkeys.filter((p) => p.userId !== user.id),
     }));
     this.failures.delete(user.id);
     await this.deps.audit.record({ event: 'mfa.reset', actor: ctx.actor, target: user.username, ip: ctx.ip });
@@ -180,7 +200,7 @@ export class MfaService {
       ...doc,
       totp: doc.totp.filter((t) => t.userId !== userId),
       recovery: doc.recovery.filter((r) => r.userId !== userId),
-      passkeys: (doc.passkeys as Array<{ userId?: string }>).filter((p) => p.userId !== userId),
+      passkeys: doc.passkeys.filter((p) => p.userId !== userId),
     }));
   }
 
