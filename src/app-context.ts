@@ -11,6 +11,7 @@ import type { AuditLog } from './audit/audit-log.js';
 import type { Regulator } from './security/regulation.js';
 import type { UserService } from './users/user-service.js';
 import type { MfaService } from './mfa/mfa-service.js';
+import type { PasskeyService } from './passkeys/passkey-service.js';
 import type { TokenService } from './tokens/token-service.js';
 import { OidcService } from './oidc/oidc-service.js';
 import type { ModeSwitcher } from './admin/mode-switcher.js';
@@ -29,6 +30,7 @@ export interface AppDeps {
   readonly audit: AuditLog;
   readonly regulator: Regulator;
   readonly mfa: MfaService;
+  readonly passkeys: PasskeyService;
   readonly tokens: TokenService;
   /** The current runtime; swapped whole on every config change. */
   readonly runtime: () => Runtime;
@@ -49,7 +51,9 @@ export function createAppContext(deps: AppDeps): AppContext {
   const cache = new WeakMap<Runtime, DecideContext>();
   return {
     ...deps,
-    oidc: deps.oidc ?? new OidcService({ log: deps.log, now: deps.now, random: deps.random, sessionSecret: deps.env.sessionSecret }),
+    oidc:
+      deps.oidc ??
+      new OidcService({ log: deps.log, now: deps.now, random: deps.random, sessionSecret: deps.env.sessionSecret, onDiscovered: (issuer) => deps.oidcReadiness.markDiscovered(issuer) }),
     decideContext(rt) {
       let ctx = cache.get(rt);
       if (!ctx) {

@@ -21,6 +21,8 @@ import { adminSecurityRoutes } from './routes/admin/security.js';
 import { adminAuditRoutes } from './routes/admin/audit.js';
 import { adminTokenRoutes } from './routes/admin/tokens.js';
 import { oidcRoutes } from './routes/oidc.js';
+import { passkeyRoutes } from './routes/passkeys.js';
+import { settingsRoutes } from './routes/settings.js';
 
 type LogMethod = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
@@ -142,6 +144,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     adminAuditRoutes(portal, ctx);
     adminTokenRoutes(portal, ctx);
     oidcRoutes(portal, ctx);
+    passkeyRoutes(portal, ctx);
+    settingsRoutes(portal, ctx);
   });
   return app;
 }

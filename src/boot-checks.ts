@@ -6,6 +6,7 @@ import { InvalidDocumentError } from '../config/document-store.js';
 import { isLoopbackPortal, effectivePortalUrl } from './runtime.js';
 import { envProblems, type EnvSettings } from './env.js';
 import { createStrategy } from '../strategies/registry.js';
+import { passkeyWarnings } from './passkeys/relying-party.js';
 
 export interface BootReport {
   readonly problems: string[];
@@ -32,10 +33,34 @@ export function bootReport(config: Config, env: EnvSettings, users?: { hasUsable
   if (portal.protocol === 'http:' && !isLoopbackPortal(portal) && config.mode !== 'open') {
     warnings.push(`portal ${portal.origin} is plain http on a non-local host: browsers will not keep the Secure session cookie; serve the portal over https`);
   }
+  // Passkeys are for local accounts: userPassword mode and oauth2's local break-glass admins.
+  if (config.mode === 'userPassword' || config.mode === 'oauth2') warnings.push(...passkeyWarnings(config, portal));
   if (config.mode === 'open') {
     warnings.push('OPEN MODE: Gatehouse is not checking anyone; every request is allowed as an administrator. Switch modes before exposing this instance.');
   }
   return { problems, warnings };
+}
+
+/**
+ * The boot report for a config.json that does not validate: every schema
+ * problem with its file, a plain explanation when oauth2 mode lacks its
+ * provider settings, and the environment's problems too, so the admin fixes
+ * everything in one round.
+ */
+export async function invalidConfigReport(error: InvalidDocumentError, env: EnvSettings): Promise<string[]> {
+  let mode: unknown;
+  try {
+    mode = (JSON.parse((await readTextIfExists(error.file)) ?? '{}') as { mode?: unknown }).mode;
+  } catch {
+    mode = undefined;
+  }
+  const problems = error.problems.map((p) => `${error.file}: ${p}`);
+  if (mode === 'oauth2' && error.problems.some((p) => /^oauth2(\.issuerUrl|\.clientId)?: /.test(p))) {
+    problems.push(
+      'oauth2: oauth2 mode refuses to start without oauth2.issuerUrl and oauth2.clientId; add them to config.json, e.g. "oauth2": {"issuerUrl": "https://idp.example.com/realms/main", "clientId": "gatehouse", "clientSecret": "…"}',
+    );
+  }
+  return [...envProblems(env, typeof mode === 'string' && mode !== 'open'), ...problems];
 }
 
 /**

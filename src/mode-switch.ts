@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
 import { createStrategy } from '../strategies/registry.js';
+import { discoverProvider, type Discover } from './oidc/discover.js';
 
 /**
  * Reasons a config must not be put in force because it would lock the admin
@@ -19,4 +20,19 @@ export function lockoutProblems(config: Config, users: { hasUsableAdmin(): boole
     problems.push((error as Error).message);
   }
   return problems;
+}
+
+/**
+ * A switch to oauth2 also needs a provider that answers discovery right now:
+ * otherwise nobody but break-glass admins could sign in afterwards. Async (it
+ * asks the provider), so callers run it before their synchronous guard.
+ */
+export async function oauth2SwitchProblems(config: Config, discover: Discover = discoverProvider): Promise<string[]> {
+  if (config.mode !== 'oauth2' || !config.oauth2) return [];
+  try {
+    await discover(config.oauth2);
+    return [];
+  } catch (error) {
+    return [`oauth2 mode needs a provider that answers discovery first: ${(error as Error).message}`];
+  }
 }

@@ -1,5 +1,5 @@
 import type { OAuth2Config } from '../config/schema.js';
-import type { Acr, AuthResult, AuthStrategy, Credentials, Principal, Role } from './types.js';
+import type { Acr, AuthContext, AuthResult, AuthStrategy, Credentials, Principal, Role, StrategyServices } from './types.js';
 
 const ANONYMOUS: AuthResult = Object.freeze({ outcome: 'anonymous' });
 const MAX_GROUPS = 100;
@@ -35,23 +35,29 @@ const POSSESSION_OR_INHERENCE_AMR = new Set(['otp', 'hwk', 'swk', 'sms', 'tel', 
 /**
  * `oauth2` mode. Browsers sign in at the OpenID provider (the routes in
  * src/routes/oidc.ts run the code flow); the check itself only ever sees the
- * resulting session. Bearer and Basic credentials are not an OIDC login and are
- * refused. Turning verified claims into a principal is pure and lives here, so
- * the group → role rules are tested without a provider.
+ * resulting session, or a Gatehouse API token for scripts. Basic credentials
+ * are not an OIDC login and are refused. Turning verified claims into a
+ * principal is pure and lives here, so the group → role rules are tested
+ * without a provider.
  */
 export class OAuth2Strategy implements AuthStrategy {
   readonly mode = 'oauth2' as const;
 
-  constructor(private readonly mapping: GroupMapping) {}
+  constructor(
+    private readonly mapping: GroupMapping,
+    private readonly services?: Pick<StrategyServices, 'checkApiToken'>,
+  ) {}
 
-  authenticate(credentials: Credentials): AuthResult {
+  authenticate(credentials: Credentials, context?: AuthContext): AuthResult {
     switch (credentials.kind) {
       case 'none':
         return ANONYMOUS;
       case 'session':
         return { outcome: 'authenticated', principal: credentials.principal };
-      case 'bearer':
-        return { outcome: 'rejected', challenge: 'bearer', code: 'invalid_token' };
+      case 'bearer': {
+        const principal = this.services?.checkApiToken(credentials.token, context?.host) ?? null;
+        return principal ? { outcome: 'authenticated', principal } : { outcome: 'rejected', challenge: 'bearer', code: 'invalid_token' };
+      }
       case 'basic':
         return { outcome: 'rejected', challenge: 'basic', code: 'invalid_credentials' };
     }

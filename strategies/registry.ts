@@ -16,10 +16,10 @@ const FACTORIES: Record<AuthMode, StrategyFactory> = {
   open: () => new OpenStrategy(),
   token: (config) => new TokenStrategy({ tokenHash: config.token?.hash }),
   userPassword: (_config, services) => new UserPasswordStrategy(services),
-  oauth2: (config) => {
+  oauth2: (config, services) => {
     // The schema requires the block in oauth2 mode; this guards hand-built configs.
     if (!config.oauth2) throw new ModeUnavailableError('oauth2 mode needs an oauth2 block with issuerUrl and clientId');
-    return new OAuth2Strategy(config.oauth2);
+    return new OAuth2Strategy(config.oauth2, services);
   },
 };
 

@@ -18,6 +18,8 @@ export interface LoginFlow {
   /** The provider settings the flow was started for: a flow from another config is stale. */
   readonly issuerUrl: string;
   readonly clientId: string;
+  /** `test`: an admin trying the provider before switching to oauth2 mode; it never signs anyone in. */
+  readonly purpose: 'login' | 'test';
   /** Epoch seconds. */
   readonly expiresAt: number;
 }
@@ -81,5 +83,6 @@ function parseFlow(value: unknown): LoginFlow {
   const strings = ['state', 'nonce', 'codeVerifier', 'redirectUri', 'rd', 'issuerUrl', 'clientId'] as const;
   for (const key of strings) if (typeof v[key] !== 'string' || v[key] === '') throw new TypeError(`bad ${key}`);
   if (typeof v.expiresAt !== 'number') throw new TypeError('bad expiresAt');
+  if (v.purpose !== 'login' && v.purpose !== 'test') throw new TypeError('bad purpose');
   return v as unknown as LoginFlow;
 }

@@ -17,6 +17,7 @@ export interface OidcServiceOptions {
   readonly timers?: Timers;
   readonly backoff?: Partial<BackoffOptions>;
   readonly discover?: Discover;
+  readonly onDiscovered?: (issuerUrl: string) => void;
 }
 
 function settingsKey(s: ProviderSettings): string {
@@ -39,6 +40,7 @@ export class OidcService {
   private readonly timers: Timers;
   private readonly backoff: BackoffOptions;
   private readonly discover: Discover;
+  private readonly onDiscovered: ((issuerUrl: string) => void) | undefined;
 
   constructor(options: OidcServiceOptions) {
     this.now = options.now;
@@ -49,6 +51,7 @@ export class OidcService {
     this.timers = options.timers ?? realTimers;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.discover = options.discover ?? discoverProvider;
+    this.onDiscovered = options.onDiscovered;
   }
 
   /** The connection for these settings, created (and discovery started) on first use. */
@@ -57,7 +60,7 @@ export class OidcService {
     const key = settingsKey(wanted);
     if (!this.connection_ || key !== this.connectionKey) {
       this.connection_?.close();
-      this.connection_ = new ProviderConnection(wanted, { log: this.log, now: this.now, timers: this.timers, backoff: this.backoff, discover: this.discover });
+      this.connection_ = new ProviderConnection(wanted, { log: this.log, now: this.now, timers: this.timers, backoff: this.backoff, discover: this.discover, onDiscovered: this.onDiscovered });
       this.connectionKey = key;
       this.connection_.start();
     }

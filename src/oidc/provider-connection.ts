@@ -51,6 +51,8 @@ export interface ConnectionDeps {
   readonly timers: Timers;
   readonly backoff: BackoffOptions;
   readonly discover: Discover;
+  /** Told each time discovery succeeds (the settings page's readiness check listens). */
+  readonly onDiscovered?: (issuerUrl: string) => void;
 }
 
 /**
@@ -128,6 +130,7 @@ export class ProviderConnection {
       jwks: jwksUri ? createRemoteJWKSet(new URL(jwksUri), { cooldownDuration: JWKS_COOLDOWN_MS, timeoutDuration: 5_000 }) : null,
     };
     this.status_ = { state: 'ready', since: this.deps.now() };
+    this.deps.onDiscovered?.(this.settings.issuerUrl);
     const after = this.failures > 0 ? ` after ${this.failures} failed attempt${this.failures === 1 ? '' : 's'}` : '';
     this.deps.log.info({ issuer: this.settings.issuerUrl }, `OIDC provider ${this.settings.issuerUrl} discovered${after}`);
     this.failures = 0;

@@ -1,10 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app-context.js';
 
+/**
+ * `{status, mode}`. In oauth2 mode `status` is `degraded` (still HTTP 200)
+ * until the provider has been discovered, with `oidc.state` saying why: the
+ * portal keeps serving existing sessions and break-glass admins meanwhile, so
+ * a container health check must not take it out of rotation.
+ */
 export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get('/api/health', async (_request, reply) => {
     const rt = ctx.runtime();
     reply.header('cache-control', 'no-store');
-    return { status: 'ok', mode: rt.config.mode };
+    if (rt.config.mode !== 'oauth2') return { status: 'ok', mode: rt.config.mode };
+    const provider = ctx.oidc.connection(rt.config.oauth2).status();
+    const oidc = provider.state === 'unreachable' ? { state: provider.state, reason: provider.reason, attempts: provider.attempts } : { state: provider.state };
+    return { status: provider.state === 'ready' ? 'ok' : 'degraded', mode: rt.config.mode, oidc };
   });
 }

@@ -8,6 +8,8 @@ import { currentSession, endSession, sessionAllowing } from '../http/session-coo
 import { pendingLocation } from './login/finish-login.js';
 import type { Runtime } from '../runtime.js';
 import { passwordLogin } from './login/password-login.js';
+import { breakGlassLogin } from './login/break-glass-login.js';
+import { oauth2LoginPage } from './login/oauth2-login-page.js';
 import { tokenLogin } from './login/token-login.js';
 
 interface LoginBody {
@@ -22,7 +24,7 @@ const LOGIN_TEMPLATES: Record<Runtime['config']['mode'], string> = {
   open: 'login-open',
   token: 'login-token',
   userPassword: 'login-password',
-  oauth2: 'login-password',
+  oauth2: 'login-oauth2',
 };
 
 /** The portal's pages: home, login (by mode) and logout. */
@@ -34,6 +36,7 @@ export function portalRoutes(app: FastifyInstance, ctx: AppContext): void {
     const rt = ctx.runtime();
     const target = landing(rt, rd);
     if (rt.config.mode === 'open') return sendHtml(reply, 200, page('Sign in', 'login-open', { rd: target }, { openMode: true }));
+    if (rt.config.mode === 'oauth2') return oauth2LoginPage(ctx, request, reply, status, rd, error, username);
     const csrf = ctx.csrf.issue(request, reply, rt.cookie.secure);
     return sendHtml(reply, status, page('Sign in', LOGIN_TEMPLATES[rt.config.mode], { csrf, rd: target, error: errorBox(error), username }, { openMode: false }), redirectFormTargets(rt.config));
   }
@@ -70,6 +73,7 @@ export function portalRoutes(app: FastifyInstance, ctx: AppContext): void {
     const form = { ...body, landing: landing(rt, body.rd) };
     if (rt.strategy instanceof TokenStrategy) return tokenLogin(ctx, rt, rt.strategy, form, request, reply, render);
     if (rt.config.mode === 'userPassword') return passwordLogin(ctx, rt, form, request, reply, render);
+    if (rt.config.mode === 'oauth2') return breakGlassLogin(ctx, rt, form, request, reply, render);
     return render(400, 'This mode does not sign in with this form.');
   });
 
@@ -78,7 +82,8 @@ export function portalRoutes(app: FastifyInstance, ctx: AppContext): void {
     const session = currentSession(ctx, request, rt);
     const csrf = ctx.csrf.issue(request, reply, rt.cookie.secure);
     const who = session ? `Signed in as ${session.principal.username}.` : 'You are not signed in.';
-    return sendHtml(reply, 200, page('Sign out', 'logout', { csrf, who }, { openMode: isOpen() }));
+    // oauth2: the form posts to /api/auth/oidc/logout, which also signs out at the provider.
+    return sendHtml(reply, 200, page('Sign out', rt.config.mode === 'oauth2' ? 'logout-oauth2' : 'logout', { csrf, who }, { openMode: isOpen() }));
   });
 
   app.post<{ Body: { csrf?: unknown } }>('/logout', async (request, reply) => {

@@ -66,11 +66,16 @@ describe('OAuth2Strategy: claims → principal', () => {
     expect(plausibleEmail('ann@example.com', false)).toBeUndefined();
   });
 
-  it('on the check: sessions pass, Bearer and Basic are refused, nothing is anonymous', () => {
+  it('on the check: sessions pass, Basic and unknown Bearer tokens are refused, Gatehouse API tokens work', () => {
     const s = strategy();
-    expect(s.authenticate({ kind: 'none' })).toEqual({ outcome: 'anonymous' });
-    expect(s.authenticate({ kind: 'bearer', token: 'x' })).toMatchObject({ outcome: 'rejected', challenge: 'bearer' });
-    expect(s.authenticate({ kind: 'basic', username: 'a', password: 'b' })).toMatchObject({ outcome: 'rejected', challenge: 'basic' });
+    const context = { clientIp: '203.0.113.7', host: 'app.example.com' };
+    expect(s.authenticate({ kind: 'none' }, context)).toEqual({ outcome: 'anonymous' });
+    expect(s.authenticate({ kind: 'bearer', token: 'x' }, context)).toMatchObject({ outcome: 'rejected', challenge: 'bearer' });
+    expect(s.authenticate({ kind: 'basic', username: 'a', password: 'b' }, context)).toMatchObject({ outcome: 'rejected', challenge: 'basic' });
+    const principal = { id: 'token:1', username: 'ci', role: 'viewer', groups: ['viewer'], amr: ['tok'], acr: 'aal1' } as const;
+    const withTokens = new OAuth2Strategy(mapping, { checkApiToken: (token, host) => (token === 'gh_good' && host === 'app.example.com' ? principal : null) });
+    expect(withTokens.authenticate({ kind: 'bearer', token: 'gh_good' }, context)).toEqual({ outcome: 'authenticated', principal });
+    expect(withTokens.authenticate({ kind: 'bearer', token: 'gh_bad' }, context)).toMatchObject({ outcome: 'rejected' });
   });
 
   it('the registry builds it for oauth2 mode', () => {
