@@ -26,6 +26,11 @@ export interface Preflight {
   readonly effects: string[];
 }
 
+/** "5 minutes", or "30 seconds" for a window shorter than a minute (never "0 minutes"). */
+function windowText(ms: number): string {
+  return ms < 60_000 ? `${Math.round(ms / 1000)} seconds` : `${Math.round(ms / 60_000)} minutes`;
+}
+
 export class ModeSwitchError extends Error {
   constructor(
     readonly code: string,
@@ -102,7 +107,7 @@ export class ModeSwitcher {
     if (to === 'open' && confirmation !== 'open') problems.push('type "open" to confirm: open mode lets everyone in as an administrator');
     const effects = [
       `every current session stops working: sessions belong to the ${current.mode} mode`,
-      `sign in again under ${to} mode and confirm the switch within ${Math.round(this.window() / 60_000)} minutes, or Gatehouse switches back to ${current.mode} by itself`,
+      `sign in again under ${to} mode and confirm the switch within ${windowText(this.window())}, or Gatehouse switches back to ${current.mode} by itself`,
     ];
     if (to === 'open') effects.push('until you switch away, anyone who can reach Gatehouse is an administrator');
     return { allowed: problems.length === 0, problems, effects };

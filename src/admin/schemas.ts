@@ -61,3 +61,8 @@ export const SecurityBody = z.strictObject({
 });
 
 export const UnbanBody = z.strictObject({ subject: z.string().min(1).max(256) });
+
+export const RequireTwoFactorBody = z.strictObject({ required: z.boolean() });
+
+/** For writes that take no fields (confirm, reset 2FA, new instance token): `{}`, nothing else. */
+export const EmptyBody = z.strictObject({});

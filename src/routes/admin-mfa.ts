@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app-context.js';
+import { EmptyBody, RequireTwoFactorBody } from '../admin/schemas.js';
 import { clientIp } from '../http/client-ip.js';
+import { parseBody } from '../http/parse-body.js';
 import { requireAdmin } from '../http/require-admin.js';
 import { requireStepUp } from '../http/require-step-up.js';
 import { sendApiError } from '../http/request-principal.js';
@@ -19,6 +21,7 @@ export function adminMfaRoutes(app: FastifyInstance, ctx: AppContext): void {
     const rt = ctx.runtime();
     const caller = await requireAdmin(ctx, request, reply, rt, true);
     if (!caller || !requireStepUp(ctx, reply, rt, caller)) return reply;
+    if (!parseBody(EmptyBody, request, reply)) return reply;
     const user = ctx.users.find(request.params.name);
     if (!user) return sendApiError(reply, 404, 'not_found', 'no such user');
     await ctx.mfa.reset(user, { actor: caller.principal.username, ip: clientIp(request, rt.trustedProxies) });
@@ -26,12 +29,13 @@ export function adminMfaRoutes(app: FastifyInstance, ctx: AppContext): void {
     return reply.header('cache-control', 'no-store').send({ ok: true, sessionsEnded: ended });
   });
 
-  app.put<{ Params: { name: string }; Body: { required?: unknown } }>('/api/admin/users/:name/require-2fa', async (request, reply) => {
+  app.put<{ Params: { name: string } }>('/api/admin/users/:name/require-2fa', async (request, reply) => {
     const rt = ctx.runtime();
     const caller = await requireAdmin(ctx, request, reply, rt, true);
     if (!caller || !requireStepUp(ctx, reply, rt, caller)) return reply;
-    const required = (request.body as { required?: unknown } | undefined)?.required;
-    if (typeof required !== 'boolean') return sendApiError(reply, 400, 'invalid_request', 'body must be {"required": true|false}');
+    const body = parseBody(RequireTwoFactorBody, request, reply);
+    if (!body) return reply;
+    const { required } = body;
     const user = ctx.users.find(request.params.name);
     if (!user) return sendApiError(reply, 404, 'not_found', 'no such user');
     await ctx.users.setRequires2fa(user.username, required, { name: caller.principal.username, ip: clientIp(request, rt.trustedProxies) });

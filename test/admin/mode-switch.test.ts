@@ -41,8 +41,8 @@ describe('mode switch with commit-confirm', () => {
     const switched = await fx.app.inject({ method: 'POST', url: '/api/admin/mode', remoteAddress: '127.0.0.1', headers: await jsonWriteHeaders(fx.app), payload: { mode: 'userPassword' } });
     expect(switched.statusCode).toBe(200);
     await expect.poll(() => fx.store.current.mode, { timeout: 3000 }).toBe('open');
-    const audit = await readFile(join(fx.dataDir, 'audit.log'), 'utf8');
-    expect(audit).toMatch(/"event":"mode.rollback"/);
+    // The audit line is written just after the config: wait for it too.
+    await expect.poll(() => readFile(join(fx.dataDir, 'audit.log'), 'utf8')).toMatch(/"event":"mode.rollback"/);
   });
 
   it('refuses a switch to open without the typed confirmation', async () => {

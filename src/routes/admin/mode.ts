@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app-context.js';
-import { ModeSwitchBody } from '../../admin/schemas.js';
+import { EmptyBody, ModeSwitchBody } from '../../admin/schemas.js';
 import { ModeSwitchError } from '../../admin/mode-switcher.js';
 import { parseBody } from '../../http/parse-body.js';
 import { requireAdmin } from '../../http/require-admin.js';
@@ -52,7 +52,7 @@ export function adminModeRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.post('/api/admin/mode/confirm', async (request, reply) => {
     const rt = ctx.runtime();
     const caller = await requireAdmin(ctx, request, reply, rt, true);
-    if (!caller) return reply;
+    if (!caller || !parseBody(EmptyBody, request, reply)) return reply;
     try {
       // The caller was identified under the mode now in force: that is what "valid under the new mode" means.
       await ctx.modeSwitcher.confirm(caller.principal.username, rt.config.mode);

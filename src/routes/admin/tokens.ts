@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../../app-context.js';
 import { sha256Hex } from '../../crypto/constant-time.js';
+import { EmptyBody } from '../../admin/schemas.js';
 import { clientIp } from '../../http/client-ip.js';
+import { parseBody } from '../../http/parse-body.js';
 import { requireAdmin } from '../../http/require-admin.js';
 import { requireStepUp } from '../../http/require-step-up.js';
 import { sendApiError } from '../../http/request-principal.js';
@@ -28,7 +30,7 @@ export function adminTokenRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.post('/api/admin/instance-token', async (request, reply) => {
     const rt = ctx.runtime();
     const caller = await requireAdmin(ctx, request, reply, rt, true);
-    if (!caller || !requireStepUp(ctx, reply, rt, caller)) return reply;
+    if (!caller || !requireStepUp(ctx, reply, rt, caller) || !parseBody(EmptyBody, request, reply)) return reply;
     const token = randomBytes(32).toString('base64url');
     await ctx.config.update((config) => ({ ...config, token: { hash: sha256Hex(token), createdAt: new Date(ctx.now()).toISOString() } }));
     await ctx.audit.record({ event: 'token.rotate', actor: caller.principal.username, ip: clientIp(request, rt.trustedProxies) });
