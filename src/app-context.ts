@@ -29,6 +29,8 @@ export interface AppDeps {
   readonly users: UserService;
   readonly audit: AuditLog;
   readonly regulator: Regulator;
+  /** Lifts a ban on a username or an IP, in memory and in bans.json. */
+  readonly liftBan: (subject: string) => Promise<boolean>;
   readonly mfa: MfaService;
   readonly passkeys: PasskeyService;
   readonly tokens: TokenService;

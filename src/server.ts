@@ -99,6 +99,7 @@ export async function startServer(env: EnvSettings, log: Logger): Promise<Runnin
       users: accounts.users,
       audit: accounts.audit,
       regulator: accounts.regulator,
+    liftBan: accounts.liftBan,
     mfa: accounts.mfa,
     passkeys: accounts.passkeys,
     tokens: accounts.tokens,

@@ -3,9 +3,10 @@ import type { ConfigStore } from '../config/config-store.js';
 import { parseDuration } from '../config/duration.js';
 import { UsersStore } from '../config/users-store.js';
 import { BansStore } from '../config/bans-store.js';
-import { syncBans } from './security/ban-sync.js';
+import { liftBan, syncBans } from './security/ban-sync.js';
+import { usernameKey } from './users/username.js';
 import { AuditLog } from './audit/audit-log.js';
-import { Regulator, type BanEvent } from './security/regulation.js';
+import { ipKey, Regulator, type BanEvent } from './security/regulation.js';
 import type { SessionManager } from './sessions/session-manager.js';
 import { WorkerPasswordHasher, type PasswordHasher } from './users/password-hasher.js';
 import { UserService } from './users/user-service.js';
@@ -22,6 +23,8 @@ import { TokenService } from './tokens/token-service.js';
 export interface AccountServices {
   readonly usersStore: UsersStore;
   readonly bansStore: BansStore;
+  /** Lifts a ban on a username or an IP, in memory and on disk. */
+  liftBan(subject: string): Promise<boolean>;
   readonly users: UserService;
   readonly audit: AuditLog;
   readonly regulator: Regulator;
@@ -105,6 +108,7 @@ export async function createAccountServices(opts: {
   return {
     usersStore,
     bansStore,
+    liftBan: (subject) => liftBan(regulator, bansStore, [...new Set([subject, usernameKey(subject), ipKey(subject)])]),
     credentialsStore,
     mfa,
     passkeys,

@@ -34,3 +34,18 @@ export function syncBans(regulator: Regulator, store: BansStore, now: () => numb
       );
   };
 }
+
+/**
+ * Lifts a ban on a username or IP everywhere at once: in memory and in
+ * bans.json, so a restart does not bring it back. False when nothing was banned.
+ */
+export async function liftBan(regulator: Regulator, store: BansStore, keys: readonly string[]): Promise<boolean> {
+  const inMemory = keys.map((key) => regulator.unban(key)).some(Boolean);
+  let inFile = false;
+  await store.update((doc) => {
+    const bans = doc.bans.filter((b) => !keys.includes(b.key));
+    inFile = bans.length !== doc.bans.length;
+    return { ...doc, bans };
+  });
+  return inMemory || inFile;
+}

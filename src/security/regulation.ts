@@ -120,8 +120,16 @@ export class Regulator {
   }
 
   /** Lifts bans on a username key or an IP. Returns whether anything was lifted. */
+  /** Lifts an active ban on a username key or an IP. Returns false when there was no active ban. */
   unban(key: string): boolean {
-    return this.users.delete(key) || this.ips.delete(ipKey(key)) || this.ips.delete(key);
+    const now = this.now();
+    let lifted = false;
+    for (const [table, k] of [[this.users, key], [this.ips, ipKey(key)], [this.ips, key]] as const) {
+      const entry = table.get(k);
+      if (entry && entry.bannedUntil > now) lifted = true;
+      if (entry) table.delete(k);
+    }
+    return lifted;
   }
 
   /** Restores a ban (e.g. read back from bans.json after a restart). */

@@ -33,6 +33,14 @@ export interface NewUser {
   readonly email?: string;
 }
 
+export interface UserPatch {
+  readonly role?: Role | undefined;
+  readonly disabled?: boolean | undefined;
+  readonly requires2fa?: boolean | undefined;
+  readonly displayName?: string | undefined;
+  readonly email?: string | undefined;
+}
+
 /** What the login form, JSON login and Basic auth get back. */
 export type LoginResult = { ok: true; user: User } | { ok: false; reason: 'invalid' | 'busy' };
 
@@ -138,9 +146,26 @@ export class UserService {
     return user;
   }
 
-  async setProfile(username: string, profile: { displayName?: string | undefined; email?: string | undefined }, actor: Actor): Promise<User> {
-    const user = await this.change(username, (u) => ({ ...u, displayName: profile.displayName ?? u.displayName, email: profile.email ?? u.email }));
-    await this.deps.audit.record({ event: 'user.update', actor: actor.name, target: user.username, ip: actor.ip });
+  /**
+   * Several account changes as one write: either all of them apply or, when
+   * one is refused (e.g. demoting the last admin), none does.
+   */
+  async edit(username: string, patch: UserPatch, actor: Actor): Promise<User> {
+    const before = this.find(username);
+    const user = await this.change(username, (u) => ({
+      ...u,
+      role: patch.role ?? u.role,
+      disabled: patch.disabled ?? u.disabled,
+      requires2fa: patch.requires2fa ?? u.requires2fa,
+      displayName: patch.displayName ?? u.displayName,
+      email: patch.email ?? u.email,
+    }));
+    const audit = (event: string, details?: Record<string, string | boolean | null>) =>
+      this.deps.audit.record({ event, actor: actor.name, target: user.username, ip: actor.ip, ...(details ? { details } : {}) });
+    if (patch.role !== undefined && patch.role !== before?.role) await audit('user.role', { from: before?.role ?? null, to: patch.role });
+    if (patch.disabled !== undefined && patch.disabled !== before?.disabled) await audit(patch.disabled ? 'user.disable' : 'user.enable');
+    if (patch.requires2fa !== undefined && patch.requires2fa !== before?.requires2fa) await audit('user.require-2fa', { required: patch.requires2fa });
+    if (patch.displayName !== undefined || patch.email !== undefined) await audit('user.update');
     return user;
   }
 

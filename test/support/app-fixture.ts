@@ -92,6 +92,7 @@ export async function createAppFixture(
     users: accounts.users,
     audit: accounts.audit,
     regulator: accounts.regulator,
+    liftBan: accounts.liftBan,
     mfa: accounts.mfa,
     passkeys: accounts.passkeys,
     tokens: accounts.tokens,

@@ -7,8 +7,6 @@ import { parseBody } from '../../http/parse-body.js';
 import { requireAdmin } from '../../http/require-admin.js';
 import { requireStepUp } from '../../http/require-step-up.js';
 import { sendApiError } from '../../http/request-principal.js';
-import { ipKey } from '../../security/regulation.js';
-import { usernameKey } from '../../users/username.js';
 
 /** Security settings (2FA for admins, regulation, session timeouts, step-up window) and bans. */
 export function adminSecurityRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -57,7 +55,7 @@ export function adminSecurityRoutes(app: FastifyInstance, ctx: AppContext): void
     if (!caller) return reply;
     const body = parseBody(UnbanBody, request, reply);
     if (!body) return reply;
-    const lifted = [body.subject, usernameKey(body.subject), ipKey(body.subject)].some((key) => ctx.regulator.unban(key));
+    const lifted = await ctx.liftBan(body.subject);
     if (!lifted) return sendApiError(reply, 404, 'not_banned', `no active ban for ${body.subject}`);
     await ctx.audit.record({ event: 'regulation.unban', actor: caller.principal.username, target: body.subject, ip: clientIp(request, rt.trustedProxies) });
     return reply.header('cache-control', 'no-store').send({ ok: true });

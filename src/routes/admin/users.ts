@@ -45,11 +45,8 @@ export function adminUserRoutes(app: FastifyInstance, ctx: AppContext): void {
     try {
       const name = request.params.name;
       if (!ctx.users.find(name)) return sendApiError(reply, 404, 'no_such_user', `no user named ${name}`);
-      if (body.role !== undefined) await ctx.users.setRole(name, body.role, actor);
-      if (body.disabled !== undefined) await ctx.users.setDisabled(name, body.disabled, actor);
-      if (body.requires2fa !== undefined) await ctx.users.setRequires2fa(name, body.requires2fa, actor);
-      if (body.displayName !== undefined || body.email !== undefined) await ctx.users.setProfile(name, { displayName: body.displayName, email: body.email }, actor);
-      return reply.header('cache-control', 'no-store').send({ user: viewOf(ctx.users.find(name)!) });
+      const user = await ctx.users.edit(name, body, actor);
+      return reply.header('cache-control', 'no-store').send({ user: viewOf(user) });
     } catch (error) {
       return userError(reply, error);
     }
