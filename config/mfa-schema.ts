@@ -23,11 +23,48 @@ export const RecoveryEntrySchema = z.strictObject({
 });
 export type RecoveryEntry = z.infer<typeof RecoveryEntrySchema>;
 
+/**
+ * One WebAuthn credential (passkey or security key). Binary values are
+ * base64url. `userId` ties it to exactly one local user: status, reset and
+ * user deletion all find a user's passkeys by it.
+ */
+export const PasskeyEntrySchema = z.strictObject({
+  /** The credential id the authenticator chose; unique across all users. */
+  id: z.string().regex(/^[A-Za-z0-9_-]{16,1366}$/),
+  userId: z.string(),
+  /** The WebAuthn user handle given at registration: returned by discoverable sign-in. */
+  userHandle: z.string().regex(/^[A-Za-z0-9_-]+$/),
+  /** COSE public key. */
+  publicKey: z.string().regex(/^[A-Za-z0-9_-]+$/),
+  /** Signature counter last seen; 0 when the authenticator keeps none. */
+  counter: z.number().int().min(0),
+  transports: z.array(z.string().max(32)).max(10).default([]),
+  /** multiDevice: a synced passkey (backup eligible); singleDevice: bound to one authenticator. */
+  deviceType: z.enum(['singleDevice', 'multiDevice']),
+  backedUp: z.boolean(),
+  /** 'platform' (this device), 'cross-platform' (security key, phone) or null when the browser did not say. */
+  attachment: z.enum(['platform', 'cross-platform']).nullable().default(null),
+  aaguid: z.string().default('00000000-0000-0000-0000-000000000000'),
+  /** The RP ID it was registered for: a domain change leaves it unusable (see README). */
+  rpId: z.string(),
+  name: z.string().min(1).max(64),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable().default(null),
+});
+export type PasskeyEntry = z.infer<typeof PasskeyEntrySchema>;
+
 /** credentials.json: second factors, beside users.json. */
 export const CredentialsFileSchema = z.strictObject({
   version: z.literal(1),
   totp: z.array(TotpEntrySchema).default([]),
   recovery: z.array(RecoveryEntrySchema).default([]),
-  passkeys: z.array(z.unknown()).default([]),
+  passkeys: z.array(PasskeyEntrySchema).default([]),
+}).superRefine((doc, ctx) => {
+  // A credential id names one key pair, so it can belong to one user only.
+  const seen = new Set<string>();
+  doc.passkeys.forEach((p, i) => {
+    if (seen.has(p.id)) ctx.addIssue({ code: 'custom', path: ['passkeys', i, 'id'], message: 'duplicate passkey credential id' });
+    seen.add(p.id);
+  });
 });
 export type CredentialsFile = z.infer<typeof CredentialsFileSchema>;

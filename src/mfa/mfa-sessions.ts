@@ -5,7 +5,7 @@ import type { SessionManager } from '../sessions/session-manager.js';
 
 function enrolledUsers(doc: CredentialsFile): Set<string> {
   const ids = new Set(doc.totp.filter((t) => t.confirmedAt !== null).map((t) => t.userId));
-  for (const p of doc.passkeys as Array<{ userId?: string }>) if (p.userId) ids.add(p.userId);
+  for (const p of doc.passkeys) ids.add(p.userId);
   return ids;
 }
 

@@ -22,7 +22,7 @@ describe('passkey answer with a forged signature', () => {
     const { ceremonyId, options } = await h.authenticationOptions();
     const answer = auth.assert(options);
     const signature = Buffer.from(answer.response.signature, 'base64url');
-    signature[signature.length - 1] ^= 0x01;
+    signature[signature.length - 1]! ^= 0x01;
     const tampered = { ...answer, response: { ...answer.response, signature: signature.toString('base64url') } };
     expect(await h.verifyAuthentication(ceremonyId, tampered)).toMatchObject({ ok: false, code: 'invalid_response' });
   });
