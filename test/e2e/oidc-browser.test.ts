@@ -13,11 +13,13 @@
  * Domain=localhost, see test/support/browser.ts). GATEHOUSE_PORTAL_URL is
  * http://auth.gh.localhost:<nginx port>, so the callback URL is fixed and
  * registered at the provider exactly. The provider is http://127.0.0.1:<port>
- * (a loopback issuer may be plain http). Every hop is a top-level navigation
- * between loopback origins, so Chromium's private network access rules (which
- * guard public → private subresource requests) do not come into it; the
- * flow cookie (host-only, Path=/api/auth/oidc, SameSite=Lax) comes back on the
- * provider's cross-site redirect to the callback because that is a top-level GET.
+ * (a loopback issuer may be plain http). Every origin here is loopback, so no
+ * request goes from a less private address space to a more private one and
+ * Chromium's private/local network access checks have nothing to block; every
+ * hop is a top-level navigation anyway. The flow cookie (host-only on the
+ * portal, Path=/api/auth/oidc, SameSite=Lax, not Secure because the portal is
+ * http) comes back on the provider's cross-site redirect to the callback
+ * because that is a top-level GET.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
