@@ -28,6 +28,9 @@ const PENDING_TTL_MS = 10 * 60_000;
 
 // A record's stored hash, decoded once: the hot path then hashes and compares, nothing more.
 const storedDigests = new WeakMap<SessionRecord, Buffer>();
+// Holds the presented secret's digest for the comparison. Reused: the comparison is
+// synchronous, so no two checks ever share it, and no buffer is allocated per check.
+const presentedDigest = Buffer.alloc(32);
 
 /** True when sha256(secret) is the record's secretHash; constant-time. */
 function secretMatches(secret: string, record: SessionRecord): boolean {
@@ -37,8 +40,8 @@ function secretMatches(secret: string, record: SessionRecord): boolean {
     storedDigests.set(record, stored);
   }
   // crypto.hash (one shot) is about three times cheaper than createHash().update().digest().
-  const presented = Buffer.from(hash('sha256', secret, 'hex'), 'hex');
-  return presented.length === stored.length && timingSafeEqual(presented, stored);
+  presentedDigest.write(hash('sha256', secret, 'hex'), 'hex');
+  return stored.length === presentedDigest.length && timingSafeEqual(presentedDigest, stored);
 }
 
 /** Creates, verifies and revokes sessions. `verify` is the hot path: memory only, no I/O. */

@@ -1,237 +1,54 @@
 /**
  * Real nginx (auth_request → /api/authz/auth-request) in front of a real
  * Gatehouse in token mode and a recording upstream app, configured by
- * test/e2e/proxies/nginx.conf.template (the config README.md shows).
+ * test/e2e/proxies/nginx.conf.template (the config README.md shows). The
+ * cases every proxy shares are in proxy-contract.ts; here are nginx's own:
+ * its error_page turns Gatehouse's 401 into the login redirect, and the check
+ * is retargeted with X-Original-URL, never the client's.
  */
-import { randomBytes } from 'node:crypto';
-import type { OutgoingHttpHeaders } from 'node:http';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  APP_HOST,
-  freePort,
-  loginThroughPortal,
-  PORTAL_HOST,
-  send,
-  sha256Hex,
-  startGatehouse,
-  startNginx,
-  startUpstream,
-  type GatehouseHandle,
-  type ProxyHandle,
-  type SimpleResponse,
-  type Upstream,
-} from '../support/proxies.js';
+import { describe, expect, it } from 'vitest';
+import { startNginx } from '../support/proxies.js';
+import { proxyContract } from './proxy-contract.js';
 
-const TOKEN = `gh-e2e-${randomBytes(24).toString('base64url')}`;
-const IDENTITY_HEADERS = ['remote-user', 'remote-groups', 'remote-email', 'remote-name'];
-const SPOOFED: OutgoingHttpHeaders = {
-  'Remote-User': 'admin',
-  'Remote-Groups': 'admin,superadmin',
-  'Remote-Email': 'mallory@example.com',
-  'Remote-Name': 'Mallory',
-  // CGI-style apps (PHP, WSGI, Rack) read Remote_User as REMOTE_USER too.
-  Remote_User: 'admin',
-};
-
-describe('nginx auth_request in front of Gatehouse (token mode)', () => {
-  let upstream: Upstream;
-  let gatehouse: GatehouseHandle;
-  let nginx: ProxyHandle;
-  let port: number;
-  let portal: string;
-
-  beforeAll(async () => {
-    upstream = await startUpstream();
-    port = await freePort();
-    portal = `http://${PORTAL_HOST}:${port}`;
-    gatehouse = await startGatehouse({
-      config: {
-        mode: 'token',
-        token: { hash: sha256Hex(TOKEN) },
-        rules: [{ name: 'public', domain: APP_HOST, path: '/public', policy: 'bypass' }],
-      },
-      env: { portalUrl: portal },
-    });
-    nginx = await startNginx({ gatehousePort: gatehouse.port, upstreamPort: upstream.port, port });
-  });
-
-  afterAll(async () => {
-    await nginx?.close();
-    await gatehouse?.close();
-    await upstream?.close();
-  });
-
-  beforeEach(() => {
-    upstream.requests.length = 0;
-  });
-
-  const app = (path: string, headers: OutgoingHttpHeaders = {}, method = 'GET', body?: string): Promise<SimpleResponse> =>
-    send({ port, host: APP_HOST, path, method, headers, ...(body === undefined ? {} : { body }) });
-  const appUrl = (path: string) => `http://${APP_HOST}:${port}${path}`;
-  const loginUrl = (path: string, method = 'GET') => `${portal}/login?rd=${encodeURIComponent(appUrl(path))}&rm=${method}`;
-  /** Extra context when an assertion fails: what nginx and Gatehouse logged. */
-  const context = async (res: SimpleResponse) => `status ${res.status}, body ${res.body.slice(0, 300)}\n${await nginx.diagnostics()}\n--- gatehouse ---\n${gatehouse.logs().slice(-3000)}`;
-
-  describe('without credentials', () => {
-    it('redirects a browser navigation to the portal login with a 302 (error_page), rd = the original URL', async () => {
-      const res = await app('/docs/page?x=1&y=two', { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' });
-      expect(res.status, await context(res)).toBe(302);
-      expect(res.headers.location).toBe(loginUrl('/docs/page?x=1&y=two'));
-      expect(upstream.requests).toHaveLength(0);
-    });
-
-    it('redirects a browser form POST too, with rm=POST (the check itself is sent as a GET)', async () => {
-      const res = await app('/form', { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' }, 'POST', 'a=1');
-      expect(res.status, await context(res)).toBe(302);
-      expect(res.headers.location).toBe(loginUrl('/form', 'POST'));
-      expect(upstream.requests).toHaveLength(0);
-    });
-
-    it('answers 401 to an API request (no text/html in Accept) and does not call the app', async () => {
-      const res = await app('/api/items', { accept: 'application/json' });
-      expect(res.status, await context(res)).toBe(401);
-      expect(res.headers.location).toBeUndefined();
-      expect(upstream.requests).toHaveLength(0);
-    });
-
-    it('answers 401 to an XHR even when it accepts text/html', async () => {
-      const res = await app('/api/items', { accept: 'text/html', 'x-requested-with': 'XMLHttpRequest' });
-      expect(res.status, await context(res)).toBe(401);
-      expect(upstream.requests).toHaveLength(0);
-    });
-
-    it('answers 401 to an API POST and never forwards its body', async () => {
-      const res = await app('/api/items', { 'content-type': 'application/json' }, 'POST', '{"name":"x"}');
-      expect(res.status, await context(res)).toBe(401);
-      expect(upstream.requests).toHaveLength(0);
-    });
-
-    it('lets an anonymous request through on a bypass rule', async () => {
-      const res = await app('/public/logo.svg');
-      expect(res.status, await context(res)).toBe(200);
-      expect(upstream.requests).toHaveLength(1);
-    });
-  });
-
-  describe('with the bearer token', () => {
-    it('reaches the app, which sees Remote-User: token and Remote-Groups: admin', async () => {
-      const res = await app('/api/items?page=2', { authorization: `Bearer ${TOKEN}`, accept: 'application/json' });
-      expect(res.status, await context(res)).toBe(200);
-      expect(JSON.parse(res.body)).toMatchObject({ upstream: 'app', url: '/api/items?page=2' });
-      expect(upstream.requests).toHaveLength(1);
-      const seen = upstream.requests[0]!;
-      expect(upstream.headerValues(seen, 'remote-user')).toEqual(['token']);
-      expect(upstream.headerValues(seen, 'remote-groups')).toEqual(['admin']);
-      expect(upstream.headerValues(seen, 'remote-name')).toEqual(['Instance token']);
-    });
-
-    it('passes a POST through with its method and body intact', async () => {
-      const res = await app('/api/items', { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, 'POST', '{"name":"widget"}');
-      expect(res.status, await context(res)).toBe(200);
-      expect(upstream.requests).toHaveLength(1);
-      expect(upstream.requests[0]).toMatchObject({ method: 'POST', url: '/api/items', body: '{"name":"widget"}' });
-      expect(upstream.requests[0]!.headers['remote-user']).toBe('token');
-    });
-  });
-
-  describe('wrong-bearer-token-is-rejected', () => {
-    it('answers 401 with WWW-Authenticate and never calls the app', async () => {
-      const res = await app('/api/items', { authorization: 'Bearer not-the-token', accept: 'application/json' });
-      expect(res.status, await context(res)).toBe(401);
-      expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="Gatehouse"/);
-      expect(upstream.requests).toHaveLength(0);
-    });
-
-    it('does not turn a browser with a wrong token into a login redirect', async () => {
-      const res = await app('/docs', { authorization: 'Bearer not-the-token', accept: 'text/html' });
-      expect(res.status, await context(res)).toBe(401);
-      expect(res.headers['www-authenticate']).toMatch(/^Bearer /);
-      expect(res.headers.location).toBeUndefined();
-      expect(upstream.requests).toHaveLength(0);
-    });
-  });
-
-  describe('portal session', () => {
-    it('logs in through the portal behind nginx, then reaches the app with the session cookie', async () => {
-      const first = await app('/dashboard?tab=1', { accept: 'text/html' });
-      expect(first.status, await context(first)).toBe(302);
-      const rd = new URL(first.headers.location!).searchParams.get('rd')!;
-      expect(rd).toBe(appUrl('/dashboard?tab=1'));
-
-      const login = await loginThroughPortal({ port, portalHost: PORTAL_HOST, token: TOKEN, rd });
-      expect(login.result.status, await context(login.result)).toBe(303);
-      expect(login.result.headers.location).toBe(rd);
-      expect(login.sessionCookie).toMatch(/^gatehouse_session=[^;\s]+$/);
-
-      const res = await app('/dashboard?tab=1', { accept: 'text/html', cookie: login.sessionCookie! });
-      expect(res.status, await context(res)).toBe(200);
-      expect(upstream.requests).toHaveLength(1);
-      expect(upstream.headerValues(upstream.requests[0]!, 'remote-user')).toEqual(['token']);
-      expect(upstream.headerValues(upstream.requests[0]!, 'remote-groups')).toEqual(['admin']);
-    });
-
-    it('refuses a login POST whose Origin is another site (CSRF)', async () => {
-      const page = await send({ port, host: PORTAL_HOST, path: '/login', headers: { accept: 'text/html' } });
-      expect(page.status).toBe(200);
-      const res = await send({
-        port,
-        host: PORTAL_HOST,
-        path: '/login',
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://evil.localhost' },
-        body: new URLSearchParams({ token: TOKEN, csrf: 'x', rd: appUrl('/') }).toString(),
+proxyContract(
+  'nginx auth_request in front of Gatehouse (token mode)',
+  {
+    endpoint: 'auth-request',
+    portalRoute: 'through the portal behind nginx',
+    dropsUnderscoreHeaders: true,
+    startProxy: (ports) => startNginx(ports),
+  },
+  (stack) => {
+    const { app, appUrl, loginUrl, context } = stack;
+    describe('without credentials', () => {
+      it('redirects a browser navigation to the portal login with a 302 (error_page), rd = the original URL', async () => {
+        const res = await app('/docs/page?x=1&y=two', { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' });
+        expect(res.status, await context(res)).toBe(302);
+        expect(res.headers.location).toBe(loginUrl('/docs/page?x=1&y=two'));
+        expect(stack.upstream.requests).toHaveLength(0);
       });
-      expect(res.status).toBe(403);
-      expect(res.headers['set-cookie']?.some((c) => c.startsWith('gatehouse_session=')) ?? false).toBe(false);
-    });
-  });
 
-  describe('client-sent-remote-user-is-stripped', () => {
-    it('without credentials: refused, and the app never sees the request', async () => {
-      const res = await app('/admin', { ...SPOOFED, accept: 'application/json' });
-      expect(res.status).toBe(401);
-      expect(upstream.requests).toHaveLength(0);
-    });
+      it('redirects a browser form POST too, with rm=POST (the check itself is sent as a GET)', async () => {
+        const res = await app('/form', { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' }, 'POST', 'a=1');
+        expect(res.status, await context(res)).toBe(302);
+        expect(res.headers.location).toBe(loginUrl('/form', 'POST'));
+        expect(stack.upstream.requests).toHaveLength(0);
+      });
 
-    it('with a valid token: the app sees only Gatehouse\'s identity, never the client\'s values', async () => {
-      const res = await app('/admin', { ...SPOOFED, authorization: `Bearer ${TOKEN}` });
-      expect(res.status, await context(res)).toBe(200);
-      const seen = upstream.requests[0]!;
-      expect(upstream.headerValues(seen, 'remote-user')).toEqual(['token']);
-      expect(upstream.headerValues(seen, 'remote-groups')).toEqual(['admin']);
-      expect(upstream.headerValues(seen, 'remote-name')).toEqual(['Instance token']);
-      // The token principal has no e-mail: the client's must not fill the gap.
-      expect(upstream.headerValues(seen, 'remote-email')).toEqual([]);
+      it('answers 401 to an API request (no text/html in Accept) and does not call the app', async () => {
+        const res = await app('/api/items', { accept: 'application/json' });
+        expect(res.status, await context(res)).toBe(401);
+        expect(res.headers.location).toBeUndefined();
+        expect(stack.upstream.requests).toHaveLength(0);
+      });
     });
 
-    it('on a bypass path (anonymous allowed): the app sees no identity header at all', async () => {
-      const res = await app('/public/page', { ...SPOOFED, 'remote-user': ['admin', 'root'] });
-      expect(res.status, await context(res)).toBe(200);
-      const seen = upstream.requests[0]!;
-      for (const name of IDENTITY_HEADERS) expect(upstream.headerValues(seen, name), name).toEqual([]);
+    describe('client-sent-x-original-url-cannot-retarget-the-check', () => {
+      it('judges the real URL, not a client X-Original-URL / X-Original-Method pointing at a bypass path', async () => {
+        const res = await app('/admin', { 'x-original-url': appUrl('/public/x'), 'x-original-method': 'GET', accept: 'application/json' });
+        expect(res.status, await context(res)).toBe(401);
+        expect(stack.upstream.requests).toHaveLength(0);
+      });
     });
-  });
-
-  describe('client-sent-x-original-url-cannot-retarget-the-check', () => {
-    it('judges the real URL, not a client X-Original-URL / X-Original-Method pointing at a bypass path', async () => {
-      const res = await app('/admin', { 'x-original-url': appUrl('/public/x'), 'x-original-method': 'GET', accept: 'application/json' });
-      expect(res.status, await context(res)).toBe(401);
-      expect(upstream.requests).toHaveLength(0);
-    });
-  });
-
-  describe('portal-host-does-not-expose-check-endpoints', () => {
-    it('answers 404 for /api/authz/* on the portal host', async () => {
-      for (const path of ['/api/authz/auth-request', '/api/authz/forward-auth']) {
-        const res = await send({ port, host: PORTAL_HOST, path, headers: { 'x-original-url': appUrl('/'), 'x-original-method': 'GET' } });
-        expect(res.status, path).toBe(404);
-      }
-    });
-
-    it('does serve the login page on the portal host', async () => {
-      const res = await send({ port, host: PORTAL_HOST, path: '/login', headers: { accept: 'text/html' } });
-      expect(res.status).toBe(200);
-      expect(res.body).toContain('name="token"');
-    });
-  });
-});
+  },
+);

@@ -5,18 +5,14 @@ import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { ConfigStore } from '../../config/config-store.js';
 import { CONFIG_VERSION, type ConfigInput } from '../../config/schema.js';
-import { buildApp } from '../../src/app.js';
 import type { AppDeps } from '../../src/app-context.js';
-import { systemRandom } from '../../src/crypto/random.js';
-import { CsrfGuard } from '../../src/http/csrf.js';
-import { RuntimeHolder } from '../../src/runtime-holder.js';
+import { assembleGatehouse } from '../../src/assemble.js';
 import { FileSessionStore } from '../../src/sessions/file-session-store.js';
-import { SessionManager } from '../../src/sessions/session-manager.js';
+import type { SessionManager } from '../../src/sessions/session-manager.js';
 import type { EnvSettings } from '../../src/env.js';
-import { createAccountServices, type AccountServices } from '../../src/services.js';
-import { ModeSwitcher } from '../../src/admin/mode-switcher.js';
-import { OidcReadiness } from '../../src/admin/oidc-readiness.js';
-import { endSessionsOnConfigChange } from '../../src/sessions/config-session-hooks.js';
+import type { AccountServices } from '../../src/services.js';
+import type { ModeSwitcher } from '../../src/admin/mode-switcher.js';
+import type { OidcReadiness } from '../../src/admin/oidc-readiness.js';
 
 export const TEST_SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 
@@ -35,6 +31,8 @@ export interface AppFixture {
 /**
  * A Gatehouse app on a fresh temp data dir, driven with `app.inject()`.
  * `config` is merged over a minimal valid document; the clock is controllable.
+ * Nothing watches the data files and no pending mode switch is restored
+ * (`start()` is never called); sessions are written through, never batched.
  */
 export async function createAppFixture(
   config: Partial<ConfigInput> & { mode?: ConfigInput['mode'] } = {},
@@ -54,53 +52,20 @@ export async function createAppFixture(
     logLevel: 'silent',
     ...envOverrides,
   };
-  const log = extras.log ?? pino({ level: 'silent' });
   const store = new ConfigStore({ dataDir, portalUrl: env.portalUrl });
   await store.open();
   const clock = { now: Date.parse('2026-11-23T12:00:00Z') };
-  const now = () => clock.now;
-  const sessionStore = new FileSessionStore(dataDir, now, 0);
-  await sessionStore.load();
-  let holder: RuntimeHolder | undefined;
-  const sessions = new SessionManager(sessionStore, {
-    now,
-    random: systemRandom,
-    timeouts: () => ({ ttlMs: holder!.current().ttlMs, idleMs: holder!.current().idleMs }),
-  });
-  const accounts = await createAccountServices({ dataDir, config: store, sessions, log, now, sessionSecret: env.sessionSecret, issuer: () => 'Gatehouse test' });
-  holder = new RuntimeHolder(store, env, log, accounts.strategyServices);
-  const oidcReadiness = new OidcReadiness();
-  const modeSwitcher = new ModeSwitcher({
-    dataDir,
-    config: store,
-    users: accounts.users,
-    mfa: accounts.mfa,
-    audit: accounts.audit,
-    log,
-    now,
-    oauth2Readiness: () => oidcReadiness.problem(store.current.oauth2?.issuerUrl),
-  });
-  endSessionsOnConfigChange(store, sessions, log);
-  const app = await buildApp({
+  const gatehouse = await assembleGatehouse({
     config: store,
     env,
-    sessions,
-    log,
-    now,
-    random: systemRandom,
-    csrf: new CsrfGuard(Buffer.alloc(32, 7), systemRandom),
-    users: accounts.users,
-    audit: accounts.audit,
-    regulator: accounts.regulator,
-    liftBan: accounts.liftBan,
-    mfa: accounts.mfa,
-    passkeys: accounts.passkeys,
-    tokens: accounts.tokens,
-    modeSwitcher,
-    oidcReadiness,
-    runtime: holder.current,
-    oidc: extras.oidc,
+    log: extras.log ?? pino({ level: 'silent' }),
+    now: () => clock.now,
+    sessionStore: (now) => new FileSessionStore(dataDir, now, 0),
+    csrfKey: Buffer.alloc(32, 7),
+    issuer: () => 'Gatehouse test',
+    extras: { oidc: extras.oidc },
   });
+  const { app, sessions, accounts, modeSwitcher, oidcReadiness } = gatehouse;
   return {
     app,
     store,
@@ -111,11 +76,7 @@ export async function createAppFixture(
     modeSwitcher,
     oidcReadiness,
     async close() {
-      modeSwitcher.stop();
-      store.close();
-      await app.close();
-      await accounts.close();
-      await sessionStore.close();
+      await gatehouse.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -19,7 +19,9 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { CONFIG_VERSION, type ConfigInput } from '../../config/schema.js';
 import type { EnvSettings } from '../../src/env.js';
+import { createCliContext } from '../../src/cli/context.js';
 import { startServer, type RunningServer } from '../../src/server.js';
+import type { NewUser } from '../../src/users/user-service.js';
 import { SYSTEM_BINARIES } from './system-binaries.js';
 
 export const TEMPLATES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'e2e', 'proxies');
@@ -266,6 +268,28 @@ export interface StartGatehouseOptions {
   config: Partial<ConfigInput> & { mode?: ConfigInput['mode'] };
   /** `portalUrl` is required in practice: the proxy's portal address. */
   env: Partial<EnvSettings> & { portalUrl: string };
+  /**
+   * Local accounts created in the fresh data dir before the server starts (a
+   * userPassword-mode boot refuses to start without an admin), through the same
+   * UserService the `gatehouse user add` CLI uses, hashed at the configured
+   * `security.bcryptCost`.
+   */
+  users?: readonly NewUser[];
+}
+
+/** Creates `users` in `dataDir` the way `gatehouse user add … --password-stdin` does. */
+export async function addUsers(dataDir: string, users: readonly NewUser[], portalUrl?: string): Promise<void> {
+  const cli = createCliContext({ GATEHOUSE_DATA_DIR: dataDir, ...(portalUrl ? { GATEHOUSE_PORTAL_URL: portalUrl } : {}) });
+  try {
+    const { service, store } = await cli.users();
+    try {
+      for (const user of users) await service.create(user, cli.actor);
+    } finally {
+      store.close();
+    }
+  } finally {
+    await cli.close();
+  }
 }
 
 /** Gatehouse in-process via `startServer`, on 127.0.0.1 and an OS-chosen port, with a fresh data dir. */
@@ -275,6 +299,14 @@ export async function startGatehouse(options: StartGatehouseOptions): Promise<Ga
   // wrong-credential tests from banning the IP the other tests share.
   const doc = { version: CONFIG_VERSION, mode: 'token', domains: ['localhost'], allowHttp: true, security: { regulation: { maxRetries: 100 } }, ...options.config };
   await writeFile(join(dataDir, 'config.json'), JSON.stringify(doc, null, 2));
+  if (options.users && options.users.length > 0) {
+    try {
+      await addUsers(dataDir, options.users, options.env.portalUrl);
+    } catch (error) {
+      await rm(dataDir, { recursive: true, force: true });
+      throw error;
+    }
+  }
   const env: EnvSettings = { dataDir, port: 0, host: '127.0.0.1', sessionSecret: E2E_SECRET, logLevel: 'info', ...options.env };
   const lines: string[] = [];
   const log = pino({ level: env.logLevel }, { write: (line: string) => void lines.push(line) });
@@ -311,6 +343,9 @@ export interface ProxyOptions {
   upstreamPort: number;
   /** Where the proxy listens; found free when omitted. */
   port?: number;
+  /** Server names for the protected app and the portal (default APP_HOST / PORTAL_HOST). */
+  appHost?: string;
+  portalHost?: string;
 }
 
 /** nginx (`auth_request` → `/api/authz/auth-request`) from test/e2e/proxies/nginx.conf.template. */
@@ -324,8 +359,8 @@ export async function startNginx(options: ProxyOptions): Promise<ProxyHandle> {
     LISTEN: `127.0.0.1:${port}`,
     GATEHOUSE: `127.0.0.1:${options.gatehousePort}`,
     UPSTREAM: `127.0.0.1:${options.upstreamPort}`,
-    APP_HOST,
-    PORTAL_HOST,
+    APP_HOST: options.appHost ?? APP_HOST,
+    PORTAL_HOST: options.portalHost ?? PORTAL_HOST,
   });
   const confFile = join(prefix, 'nginx.conf');
   await writeFile(confFile, configText);

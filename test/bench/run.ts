@@ -1,0 +1,416 @@
+/**
+ * `npm run bench`: the forward-auth quality bars from DESIGN.md, measured in one run.
+ *
+ * Builds Gatehouse, starts it (token mode, temp data dir) and a bare Fastify 204 app as
+ * separate node processes pinned to CPU 0, signs in through the portal for a real session
+ * cookie, then loads each case with wrk pinned to CPU 1 — same connections and duration for
+ * every case — and compares. Also reads Gatehouse's resident memory idle and after the load.
+ *
+ * A third case sends bare Fastify the check's own request headers: it has no target, and
+ * shows how much of the gap is the larger forwarded request rather than the check.
+ *
+ * Cases run in interleaved rounds (bare, …, check, bare, …) and each figure is the median
+ * over the rounds, so a burst of other work on the machine skews one round, not the verdict.
+ * Before each run the bench waits for the machine to be quiet; a run that other processes
+ * disturbed anyway is repeated (up to 3 attempts), and the report shows how much CPU other
+ * processes took during each kept run.
+ *
+ * The exit code is 0 whether or not a target is met (this is a measurement); it is non-zero
+ * only when the bench itself could not run. The VERDICT line and the BENCH_JSON line say
+ * which targets passed.
+ *
+ * Environment: BENCH_ROUNDS (3), BENCH_WARMUP_SECONDS (3), BENCH_DURATION_SECONDS (10),
+ * BENCH_MAX_WAIT_SECONDS (300, total wait for quiet), BENCH_SKIP_BUILD=1 (use dist/ as is).
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { otherLoad, processCpuMicros, snapshot } from './cpu-usage.js';
+import { httpRequest, setCookieValue, startPinnedServer, type BenchServer } from './servers.js';
+import { assertWrkInstalled, runWrk, type WrkResult } from './wrk.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const SERVER_CPU = '0';
+const LOAD_CPU = '1';
+const CONNECTIONS = 50;
+const THREADS = 1;
+const ROUNDS = envNumber('BENCH_ROUNDS', 3);
+const WARMUP_SECONDS = envNumber('BENCH_WARMUP_SECONDS', 3);
+const DURATION_SECONDS = envNumber('BENCH_DURATION_SECONDS', 10);
+const MAX_WAIT_SECONDS = envNumber('BENCH_MAX_WAIT_SECONDS', 300);
+/** Other processes using more than this share of the CPUs make a run "noisy". */
+const QUIET_LOAD = 0.05;
+/** Seconds in a row the machine must be quiet before a run starts. */
+const QUIET_SECONDS = 3;
+/** A run disturbed by other processes is repeated, up to this many attempts in all. */
+const ATTEMPTS = 3;
+
+const PORTAL_URL = 'https://auth.example.com';
+const PROTECTED_URL = new URL('https://app.example.com/dashboard?tab=1');
+const CLIENT_IP = '203.0.113.7';
+
+/** What Traefik sends to /api/authz/forward-auth for PROTECTED_URL. */
+const FORWARD_AUTH_HEADERS: Readonly<Record<string, string>> = {
+  'X-Forwarded-Method': 'GET',
+  'X-Forwarded-Proto': PROTECTED_URL.protocol.slice(0, -1),
+  'X-Forwarded-Host': PROTECTED_URL.host,
+  'X-Forwarded-Uri': `${PROTECTED_URL.pathname}${PROTECTED_URL.search}`,
+  'X-Forwarded-For': CLIENT_IP,
+};
+
+function envNumber(name: string, fallback: number): number {
+  const value = process.env[name];
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number`);
+  return n;
+}
+
+interface Servers {
+  readonly bare: BenchServer;
+  readonly gatehouse: BenchServer;
+  /** `gatehouse_session=<id.secret>`, from a real portal login. */
+  readonly sessionCookie: string;
+}
+
+/** What one case loads: one server, one URL, fixed request headers. */
+interface LoadSpec {
+  readonly server: BenchServer;
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * One load case, run once per round after a warm-up. A later case such as the login storm
+ * (check p99 while 50 clients POST wrong passwords) can start its background load on the
+ * load CPU in `before` and stop it in `after`, around the measured run of its `load`.
+ */
+interface LoadCase {
+  readonly id: string;
+  readonly label: string;
+  load(servers: Servers): LoadSpec;
+  before?(servers: Servers): Promise<void>;
+  after?(servers: Servers): Promise<void>;
+}
+
+const CASES: readonly LoadCase[] = [
+  {
+    id: 'bare',
+    label: 'bare Fastify 204',
+    load: (s) => ({ server: s.bare, url: `http://127.0.0.1:${s.bare.port}/`, headers: {} }),
+  },
+  {
+    // No target: shows what the forwarded request alone (its larger header block) costs bare Fastify.
+    id: 'bareSameHeaders',
+    label: 'bare Fastify 204, check\'s request headers',
+    load: (s) => ({ server: s.bare, url: `http://127.0.0.1:${s.bare.port}/`, headers: { ...FORWARD_AUTH_HEADERS, Cookie: s.sessionCookie } }),
+  },
+  {
+    id: 'check',
+    label: 'forward-auth check (valid session)',
+    load: (s) => ({ server: s.gatehouse, url: `http://127.0.0.1:${s.gatehouse.port}/api/authz/forward-auth`, headers: { ...FORWARD_AUTH_HEADERS, Cookie: s.sessionCookie } }),
+  },
+];
+
+/** One measured run of one case. */
+interface Run {
+  readonly wrk: WrkResult;
+  /** Server CPU time (user + system) per request, in µs. */
+  readonly serverCpuMicrosPerRequest: number;
+  /** Share of all CPUs (0–1) that other processes used during the run. */
+  readonly otherLoad: number;
+}
+
+/** A case's figures: the median of each over the rounds. */
+interface CaseFigures {
+  readonly requestsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly serverCpuMicrosPerRequest: number;
+  readonly otherLoad: number;
+  readonly runs: readonly Run[];
+}
+
+interface Measurements {
+  readonly cases: Readonly<Record<string, CaseFigures>>;
+  readonly rssIdleMiB: number;
+  readonly rssAfterLoadMiB: number;
+}
+
+/** A quality bar: `value` compared with `limit`. */
+interface Target {
+  readonly id: string;
+  readonly label: string;
+  readonly op: '>=' | '<=';
+  readonly limit: number;
+  readonly unit: string;
+  value(m: Measurements): number;
+}
+
+const TARGETS: readonly Target[] = [
+  { id: 'checkThroughputRatio', label: 'check req/s ÷ bare req/s', op: '>=', limit: 0.8, unit: '×', value: (m) => m.cases.check!.requestsPerSecond / m.cases.bare!.requestsPerSecond },
+  { id: 'checkP99Ratio', label: 'check p99 ÷ bare p99', op: '<=', limit: 2.0, unit: '×', value: (m) => m.cases.check!.p99Ms / m.cases.bare!.p99Ms },
+  { id: 'rssIdleMiB', label: 'Gatehouse RSS idle', op: '<=', limit: 80, unit: 'MiB', value: (m) => m.rssIdleMiB },
+  { id: 'rssAfterLoadMiB', label: 'Gatehouse RSS after load', op: '<=', limit: 150, unit: 'MiB', value: (m) => m.rssAfterLoadMiB },
+];
+
+/** Figures printed for reading the targets, with no target of their own. */
+const INFO: ReadonlyArray<{ readonly id: string; readonly label: string; value(m: Measurements): number }> = [
+  { id: 'bareSameHeadersThroughputRatio', label: 'bare with check\'s headers ÷ bare req/s', value: (m) => m.cases.bareSameHeaders!.requestsPerSecond / m.cases.bare!.requestsPerSecond },
+  { id: 'checkVsSameHeadersThroughputRatio', label: 'check ÷ bare with check\'s headers req/s', value: (m) => m.cases.check!.requestsPerSecond / m.cases.bareSameHeaders!.requestsPerSecond },
+  { id: 'checkCpuRatio', label: 'check ÷ bare server CPU per request', value: (m) => m.cases.check!.serverCpuMicrosPerRequest / m.cases.bare!.serverCpuMicrosPerRequest },
+];
+
+function preflight(): void {
+  assertWrkInstalled();
+  if (spawnSync('taskset', ['-V']).error) throw new Error('taskset not found (util-linux): apt-get install -y util-linux');
+  if (availableParallelism() < 2) throw new Error('the bench pins servers to CPU 0 and wrk to CPU 1: it needs at least 2 CPUs');
+}
+
+function build(): void {
+  if (process.env.BENCH_SKIP_BUILD === '1') {
+    log('BENCH_SKIP_BUILD=1: using dist/ as it is');
+    return;
+  }
+  log('building Gatehouse (npm run build)…');
+  const result = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('npm run build failed (BENCH_SKIP_BUILD=1 benches the dist/ already there)');
+}
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function writeTokenModeDataDir(): Promise<{ dataDir: string; token: string }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-bench-'));
+  const token = randomBytes(32).toString('base64url');
+  const hash = createHash('sha256').update(token).digest('hex');
+  const config = { version: 1, mode: 'token', domains: ['example.com'], token: { hash } };
+  await writeFile(join(dataDir, 'config.json'), JSON.stringify(config, null, 2));
+  return { dataDir, token };
+}
+
+/** Signs in through the portal like a browser: GET /login for the CSRF cookie and field, POST the token. */
+async function loginWithToken(port: number, token: string): Promise<string> {
+  const form = await httpRequest(port, 'GET', '/login', { accept: 'text/html' });
+  const csrfCookie = setCookieValue(form.headers, 'gatehouse_csrf');
+  const csrfField = /name="csrf" value="([^"]+)"/.exec(form.body)?.[1];
+  if (form.status !== 200 || !csrfCookie || !csrfField) throw new Error(`GET /login gave ${form.status} without a CSRF cookie and field`);
+  const body = new URLSearchParams({ csrf: csrfField, token, rd: PROTECTED_URL.href }).toString();
+  const result = await httpRequest(port, 'POST', '/login', { 'content-type': 'application/x-www-form-urlencoded', cookie: `gatehouse_csrf=${csrfCookie}`, origin: PORTAL_URL }, body);
+  const session = setCookieValue(result.headers, 'gatehouse_session');
+  if (result.status !== 303 || !session) throw new Error(`POST /login gave ${result.status} without a session cookie:\n${result.body}`);
+  return `gatehouse_session=${session}`;
+}
+
+/** The loaded requests must take the path being measured: allowed with the session, refused without. */
+async function checkSessionWorks(port: number, cookie: string): Promise<void> {
+  const withSession = await httpRequest(port, 'GET', '/api/authz/forward-auth', { ...FORWARD_AUTH_HEADERS, cookie });
+  if (withSession.status !== 200 || withSession.headers['remote-user'] !== 'token') {
+    throw new Error(`check with the session gave ${withSession.status} (remote-user ${String(withSession.headers['remote-user'])}), expected 200 as token`);
+  }
+  const without = await httpRequest(port, 'GET', '/api/authz/forward-auth', { ...FORWARD_AUTH_HEADERS });
+  if (without.status !== 401) throw new Error(`check without a session gave ${without.status}, expected 401`);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits (within the whole bench's budget) until other processes have left the CPUs alone for a while. */
+class QuietWaiter {
+  private waitedMs = 0;
+
+  async wait(pids: readonly number[]): Promise<void> {
+    let quietFor = 0;
+    while (quietFor < QUIET_SECONDS) {
+      const from = snapshot(pids);
+      await sleep(1000);
+      const load = otherLoad(from, snapshot(pids));
+      if (load <= QUIET_LOAD) {
+        quietFor++;
+        continue;
+      }
+      quietFor = 0;
+      if (this.waitedMs >= MAX_WAIT_SECONDS * 1000) return;
+      if (this.waitedMs % 15_000 === 0) log(`  waiting for the machine to be quiet: other processes use ${pct(load)} of the CPUs…`);
+      this.waitedMs += 1000;
+    }
+  }
+}
+
+async function measure(spec: LoadSpec, pids: readonly number[]): Promise<Run> {
+  const cpuBefore = processCpuMicros(spec.server.pid);
+  const before = snapshot(pids);
+  const wrk = await runWrk({ url: spec.url, headers: spec.headers, connections: CONNECTIONS, threads: THREADS, cpu: LOAD_CPU, durationSeconds: DURATION_SECONDS });
+  const load = otherLoad(before, snapshot(pids));
+  const cpu = processCpuMicros(spec.server.pid) - cpuBefore;
+  return { wrk, serverCpuMicrosPerRequest: cpu / Math.max(1, wrk.requests), otherLoad: load };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function figures(runs: readonly Run[]): CaseFigures {
+  return {
+    requestsPerSecond: median(runs.map((r) => r.wrk.requestsPerSecond)),
+    p50Ms: median(runs.map((r) => r.wrk.p50Ms)),
+    p99Ms: median(runs.map((r) => r.wrk.p99Ms)),
+    serverCpuMicrosPerRequest: median(runs.map((r) => r.serverCpuMicrosPerRequest)),
+    otherLoad: Math.max(...runs.map((r) => r.otherLoad)),
+    runs,
+  };
+}
+
+const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
+const fmtMs = (ms: number) => (ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : `${ms.toFixed(2)} ms`);
+const fmtValue = (n: number, unit: string) => (unit === '×' ? `${n.toFixed(2)}×` : `${n.toFixed(1)} ${unit}`);
+const pct = (share: number) => `${(share * 100).toFixed(0)}%`;
+const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+function table(header: string[], rows: string[][], leftAligned: ReadonlySet<number>): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((cell, i) => (leftAligned.has(i) ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+}
+
+function report(m: Measurements, gatehouse: BenchServer): void {
+  const lines: string[] = [''];
+  lines.push(`Gatehouse bench — node ${process.version}; servers on CPU ${SERVER_CPU}, wrk on CPU ${LOAD_CPU}; wrk -t${THREADS} -c${CONNECTIONS} --latency;`);
+  lines.push(`${ROUNDS} interleaved round(s) of ${DURATION_SECONDS} s per case after a ${WARMUP_SECONDS} s warm-up; figures are medians over the rounds`);
+  lines.push('');
+  const rows = CASES.map((c) => {
+    const f = m.cases[c.id]!;
+    return [c.label, fmtInt(f.requestsPerSecond), fmtMs(f.p50Ms), fmtMs(f.p99Ms), f.serverCpuMicrosPerRequest.toFixed(1), pct(f.otherLoad)];
+  });
+  lines.push(...table(['case', 'req/s', 'p50', 'p99', 'server CPU µs/req', 'other load (max)'], rows, new Set([0])));
+  lines.push('');
+  for (const c of CASES) {
+    const runs = m.cases[c.id]!.runs.map((r) => `${fmtInt(r.wrk.requestsPerSecond)} req/s, p99 ${fmtMs(r.wrk.p99Ms)}, other ${pct(r.otherLoad)}`);
+    lines.push(`rounds, ${c.id}: ${runs.join(' | ')}`);
+  }
+  lines.push('');
+
+  const problems: string[] = [];
+  for (const c of CASES) {
+    for (const r of m.cases[c.id]!.runs) {
+      if (r.wrk.non2xx3xx > 0) problems.push(`${c.id}: ${r.wrk.non2xx3xx} non-2xx/3xx responses`);
+      if (r.wrk.socketErrors > 0) problems.push(`${c.id}: ${r.wrk.socketErrors} socket errors`);
+    }
+  }
+  const noisy = CASES.some((c) => m.cases[c.id]!.otherLoad > QUIET_LOAD);
+  const results = TARGETS.map((t) => {
+    const value = t.value(m);
+    const pass = problems.length === 0 && (t.op === '>=' ? value >= t.limit : value <= t.limit);
+    return { target: t, value, pass };
+  });
+  const labelWidth = Math.max(...TARGETS.map((t) => t.label.length), ...INFO.map((i) => i.label.length));
+  for (const { target: t, value, pass } of results) {
+    lines.push(`${t.label.padEnd(labelWidth)}  ${fmtValue(value, t.unit).padStart(10)}  target ${t.op === '>=' ? '≥' : '≤'} ${fmtValue(t.limit, t.unit).padEnd(9)}  ${pass ? 'PASS' : 'FAIL'}`);
+  }
+  for (const info of INFO) lines.push(`${info.label.padEnd(labelWidth)}  ${fmtValue(info.value(m), '×').padStart(10)}  (info)`);
+  const passed = results.filter((r) => r.pass).length;
+  lines.push('');
+  if (problems.length > 0) lines.push(`INVALID RUN (every target counts as failed): ${problems.join('; ')}`);
+  if (noisy) lines.push(`NOISY RUN: other processes used more than ${pct(QUIET_LOAD)} of the CPUs during a measured run; rerun on a quiet machine before trusting the figures.`);
+  if (gatehouse.logLines.length > 0) lines.push(`note: Gatehouse wrote ${gatehouse.logLines.length} log line(s) at warn or above; first: ${gatehouse.logLines[0]}`);
+  lines.push(passed === results.length ? `VERDICT: PASS — all ${results.length} targets met${noisy ? ' (noisy run)' : ''}` : `VERDICT: FAIL — ${results.length - passed} of ${results.length} targets missed${noisy ? ' (noisy run)' : ''}`);
+
+  const json = {
+    bench: 'gatehouse',
+    at: new Date().toISOString(),
+    node: process.version,
+    setup: { threads: THREADS, connections: CONNECTIONS, rounds: ROUNDS, warmupSeconds: WARMUP_SECONDS, durationSeconds: DURATION_SECONDS, serverCpu: SERVER_CPU, loadCpu: LOAD_CPU },
+    cases: Object.fromEntries(
+      CASES.map((c) => {
+        const f = m.cases[c.id]!;
+        return [
+          c.id,
+          {
+            label: c.label,
+            requestsPerSecond: round(f.requestsPerSecond, 1),
+            p50Ms: round(f.p50Ms, 3),
+            p99Ms: round(f.p99Ms, 3),
+            serverCpuMicrosPerRequest: round(f.serverCpuMicrosPerRequest, 2),
+            otherLoadMax: round(f.otherLoad, 3),
+            runs: f.runs.map((r) => ({ requestsPerSecond: round(r.wrk.requestsPerSecond, 1), p50Ms: round(r.wrk.p50Ms, 3), p99Ms: round(r.wrk.p99Ms, 3), requests: r.wrk.requests, non2xx3xx: r.wrk.non2xx3xx, socketErrors: r.wrk.socketErrors, otherLoad: round(r.otherLoad, 3) })),
+          },
+        ];
+      }),
+    ),
+    memory: { rssIdleMiB: round(m.rssIdleMiB, 1), rssAfterLoadMiB: round(m.rssAfterLoadMiB, 1) },
+    targets: Object.fromEntries(results.map(({ target: t, value, pass }) => [t.id, { value: round(value, 3), op: t.op, limit: t.limit, pass }])),
+    info: Object.fromEntries(INFO.map((info) => [info.id, round(info.value(m), 3)])),
+    noisy,
+    valid: problems.length === 0,
+    pass: passed === results.length,
+  };
+  lines.push(`BENCH_JSON ${JSON.stringify(json)}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function main(): Promise<void> {
+  preflight();
+  build();
+  const { dataDir, token } = await writeTokenModeDataDir();
+  const started: BenchServer[] = [];
+  try {
+    const bare = await startPinnedServer('bare Fastify', join(ROOT, 'test/bench/bare-server.mjs'), SERVER_CPU, { ...process.env, NODE_ENV: 'production' });
+    started.push(bare);
+    const gatehouse = await startPinnedServer('Gatehouse', join(ROOT, 'test/bench/gatehouse-server.mjs'), SERVER_CPU, {
+      ...process.env,
+      NODE_ENV: 'production',
+      GATEHOUSE_DATA_DIR: dataDir,
+      GATEHOUSE_PORT: '0',
+      GATEHOUSE_HOST: '127.0.0.1',
+      GATEHOUSE_LOG_LEVEL: 'warn',
+      GATEHOUSE_SESSION_SECRET: randomBytes(36).toString('base64url'), // 48 characters
+      GATEHOUSE_PORTAL_URL: PORTAL_URL,
+    });
+    started.push(gatehouse);
+    const sessionCookie = await loginWithToken(gatehouse.port, token);
+    await checkSessionWorks(gatehouse.port, sessionCookie);
+    const rssIdleMiB = gatehouse.rssMiB();
+
+    const servers: Servers = { bare, gatehouse, sessionCookie };
+    const pids = started.map((s) => s.pid);
+    const quiet = new QuietWaiter();
+    const runs = new Map<string, Run[]>(CASES.map((c) => [c.id, []]));
+    for (const c of CASES) {
+      const spec = c.load(servers);
+      log(`warming up ${c.label} (${WARMUP_SECONDS} s)…`);
+      await c.before?.(servers);
+      await runWrk({ url: spec.url, headers: spec.headers, connections: CONNECTIONS, threads: THREADS, cpu: LOAD_CPU, durationSeconds: WARMUP_SECONDS });
+      await c.after?.(servers);
+    }
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const c of CASES) {
+        let run: Run | undefined;
+        for (let attempt = 1; attempt <= ATTEMPTS && (run === undefined || run.otherLoad > QUIET_LOAD); attempt++) {
+          if (run) log(`  other processes used ${pct(run.otherLoad)} of the CPUs during that run; repeating it`);
+          await quiet.wait(pids);
+          log(`round ${round}/${ROUNDS}: ${c.label} (${DURATION_SECONDS} s)…`);
+          await c.before?.(servers);
+          run = await measure(c.load(servers), pids);
+          await c.after?.(servers);
+        }
+        runs.get(c.id)!.push(run!);
+      }
+    }
+    const rssAfterLoadMiB = gatehouse.rssMiB();
+    const cases = Object.fromEntries(CASES.map((c) => [c.id, figures(runs.get(c.id)!)]));
+    report({ cases, rssIdleMiB, rssAfterLoadMiB }, gatehouse);
+  } finally {
+    await Promise.all(started.map((s) => s.stop()));
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
