@@ -13,7 +13,6 @@ import { RuntimeHolder } from './runtime-holder.js';
 import { createAccountServices, type AccountServices } from './services.js';
 import { endSessionsOnConfigChange } from './sessions/config-session-hooks.js';
 import { FileSessionStore } from './sessions/file-session-store.js';
-import { RedisSessionStore } from './sessions/redis-session-store.js';
 import type { SessionStore } from './sessions/session-record.js';
 import { SessionManager } from './sessions/session-manager.js';
 
@@ -59,8 +58,11 @@ function defaultCsrfKey(secret: string | undefined): Buffer {
   return secret ? createHash('sha256').update(`gatehouse-csrf:${secret}`).digest() : randomBytes(32);
 }
 
-function defaultSessionStore(env: EnvSettings, now: () => number): SessionStore {
-  return env.redisUrl ? new RedisSessionStore(env.redisUrl, now) : new FileSessionStore(env.dataDir, now);
+/** Redis when configured (loaded only then: ioredis is a large library), else sessions.json in the data dir. */
+async function defaultSessionStore(env: EnvSettings, now: () => number): Promise<SessionStore> {
+  if (!env.redisUrl) return new FileSessionStore(env.dataDir, now);
+  const { RedisSessionStore } = await import('./sessions/redis-session-store.js');
+  return new RedisSessionStore(env.redisUrl, now);
 }
 
 /**
@@ -71,7 +73,7 @@ function defaultSessionStore(env: EnvSettings, now: () => number): SessionStore 
 export async function assembleGatehouse(options: AssembleOptions): Promise<Gatehouse> {
   const { config: store, env, log } = options;
   const now = options.now ?? (() => Date.now());
-  const sessionStore = options.sessionStore ? options.sessionStore(now) : defaultSessionStore(env, now);
+  const sessionStore = options.sessionStore ? options.sessionStore(now) : await defaultSessionStore(env, now);
   await sessionStore.load();
   let accounts: AccountServices | undefined;
   try {

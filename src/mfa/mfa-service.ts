@@ -1,10 +1,15 @@
-import QRCode from 'qrcode';
 import type { CredentialsStore } from '../../config/credentials-store.js';
 import type { User } from '../../config/users-schema.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { findRecoveryCode, hashRecoveryCode, newRecoveryCodes } from './recovery-codes.js';
 import { newTotpSecret, totpUri, verifyTotp } from './totp.js';
+
+/** The enrolment QR code; the library is loaded on first enrolment, not by every idle instance. */
+async function qrSvg(uri: string): Promise<string> {
+  const { default: QRCode } = await import('qrcode');
+  return QRCode.toString(uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
+}
 
 export const MAX_CODE_FAILURES = 5;
 export const CODE_LOCKOUT_MS = 15 * 60_000;
@@ -88,7 +93,7 @@ export class MfaService {
       totp: [...doc.totp.filter((t) => t.userId !== user.id), { userId: user.id, secret: box.seal(secret), confirmedAt: null, createdAt: stamp, lastStep: 0 }],
     }));
     const uri = totpUri(secret, user.username, this.deps.issuer());
-    return { secret, uri, qrSvg: await QRCode.toString(uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' }) };
+    return { secret, uri, qrSvg: await qrSvg(uri) };
   }
 
   /** The pending enrolment's secret and URI (to show the page again), or null. */
@@ -97,7 +102,7 @@ export class MfaService {
     if (!entry) return null;
     const secret = this.requireBox().open(entry.secret);
     const uri = totpUri(secret, user.username, this.deps.issuer());
-    return { secret, uri, qrSvg: await QRCode.toString(uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' }) };
+    return { secret, uri, qrSvg: await qrSvg(uri) };
   }
 
   /** Confirms enrolment with a current code; returns the recovery codes, shown once. */

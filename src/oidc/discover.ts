@@ -1,4 +1,4 @@
-import { ClientSecretPost, None, allowInsecureRequests, discovery, type Configuration } from 'openid-client';
+import type { Configuration } from 'openid-client';
 
 /** The provider settings a connection is keyed on; everything else is read per request. */
 export interface ProviderSettings {
@@ -37,6 +37,7 @@ export function isLoopbackHost(hostname: string): boolean {
  * (every provider we know accepts it); no secret means a public client.
  */
 export const discoverProvider: Discover = async (settings) => {
+  const { ClientSecretPost, None, allowInsecureRequests, discovery } = await import('openid-client');
   const issuer = new URL(settings.issuerUrl);
   const loopbackHttp = issuer.protocol === 'http:' && isLoopbackHost(issuer.hostname);
   if (issuer.protocol !== 'https:' && !loopbackHttp) {

@@ -1,5 +1,4 @@
 import { hkdfSync } from 'node:crypto';
-import { CompactEncrypt, SignJWT, compactDecrypt, errors, jwtVerify } from 'jose';
 
 export const FLOW_COOKIE = 'gatehouse_oidc';
 export const FLOW_COOKIE_PATH = '/api/auth/oidc';
@@ -46,6 +45,7 @@ export class FlowCookieSealer {
   }
 
   async seal(flow: Omit<LoginFlow, 'expiresAt'>): Promise<{ value: string; flow: LoginFlow }> {
+    const { CompactEncrypt, SignJWT } = await import('jose');
     const iat = Math.floor(this.now() / 1000);
     const sealed: LoginFlow = { ...flow, expiresAt: iat + FLOW_LIFETIME_SECONDS };
     const jws = await new SignJWT({ flow: sealed })
@@ -59,6 +59,7 @@ export class FlowCookieSealer {
 
   /** The flow a cookie value carries, when it is ours, intact, unexpired and for these provider settings. */
   async open(value: string, current: { issuerUrl: string; clientId: string }): Promise<OpenedFlow> {
+    const { compactDecrypt, errors, jwtVerify } = await import('jose');
     let flow: LoginFlow;
     try {
       const { plaintext } = await compactDecrypt(value, this.encKey, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: [ENC] });

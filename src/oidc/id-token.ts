@@ -1,4 +1,4 @@
-import { errors, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
+import type { JWTHeaderParameters, JWTPayload, errors as JoseErrors } from 'jose';
 import { constantTimeEqual } from '../crypto/constant-time.js';
 import type { JwksGetter } from './provider-connection.js';
 
@@ -33,6 +33,7 @@ const DEFAULT_ALGORITHMS = ['RS256'];
  * session depends on, with Gatehouse's clock and its own error codes.
  */
 export async function verifyIdToken(token: string, jwks: JwksGetter | null, expect: IdTokenExpectations): Promise<IdTokenCheck> {
+  const { errors, jwtVerify } = await import('jose');
   const algorithms = (expect.algorithms.length > 0 ? expect.algorithms : DEFAULT_ALGORITHMS).filter((a) => a !== 'none' && (!a.startsWith('HS') || expect.clientSecret));
   const secret = expect.clientSecret ? new TextEncoder().encode(expect.clientSecret) : undefined;
   const key = async (header: JWTHeaderParameters, jws: Parameters<JwksGetter>[1]) => {
@@ -51,7 +52,7 @@ export async function verifyIdToken(token: string, jwks: JwksGetter | null, expe
       requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat'],
     }));
   } catch (error) {
-    return fail(...classify(error));
+    return fail(...classify(error, errors));
   }
   const nowSeconds = Math.floor(expect.now / 1000);
   if (typeof claims.iat !== 'number' || claims.iat > nowSeconds + ID_TOKEN_CLOCK_SKEW_SECONDS) {
@@ -71,7 +72,7 @@ function fail(failure: IdTokenFailure, message: string): IdTokenCheck {
   return { ok: false, failure, message };
 }
 
-function classify(error: unknown): [IdTokenFailure, string] {
+function classify(error: unknown, errors: typeof JoseErrors): [IdTokenFailure, string] {
   if (error instanceof errors.JWTExpired) return ['expired', 'the id_token has expired'];
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === 'iss') return ['issuer', `issuer ${JSON.stringify(error.payload.iss)} is not the configured provider`];

@@ -1,4 +1,4 @@
-import * as oidc from 'openid-client';
+import type * as OpenIdClient from 'openid-client';
 import type { OAuth2Config } from '../../config/schema.js';
 import type { OAuth2Strategy, OidcClaims } from '../../strategies/oauth2.js';
 import type { Principal } from '../../strategies/types.js';
@@ -37,6 +37,7 @@ export function looksLikeMissingProto(redirectUri: string): boolean {
  * Gatehouse's page, instead of on the provider's error page.
  */
 export async function beginLogin(service: OidcService, input: BeginLogin): Promise<{ authorizationUrl: URL; cookieValue: string; flow: LoginFlow }> {
+  const oidc = await import('openid-client');
   const { configuration } = input.provider;
   const state = `${input.attempt}.${randomToken(service.random, 24)}`;
   const nonce = randomToken(service.random, 24);
@@ -98,6 +99,7 @@ export interface FinishedLogin {
  * Every failure is an OidcLoginError.
  */
 export async function finishLogin(service: OidcService, input: FinishLogin): Promise<FinishedLogin> {
+  const oidc = await import('openid-client');
   const { configuration, jwks } = input.provider;
   const metadata = configuration.serverMetadata();
   const providerError = oauthError({ error: input.query.get('error') ?? undefined, error_description: input.query.get('error_description') ?? undefined });
@@ -111,7 +113,7 @@ export async function finishLogin(service: OidcService, input: FinishLogin): Pro
 
   const currentUrl = new URL(input.flow.redirectUri);
   for (const [name, value] of input.query) currentUrl.searchParams.append(name, value);
-  let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
+  let tokens: Awaited<ReturnType<typeof OpenIdClient.authorizationCodeGrant>>;
   try {
     tokens = await oidc.authorizationCodeGrant(configuration, currentUrl, {
       pkceCodeVerifier: input.flow.codeVerifier,

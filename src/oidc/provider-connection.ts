@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { createRemoteJWKSet } from 'jose';
+import type { createRemoteJWKSet } from 'jose';
 import type { Configuration } from 'openid-client';
 import { DiscoveryError, type Discover, type DiscoveryFailureCode, type ProviderSettings } from './discover.js';
 
@@ -109,10 +109,10 @@ export class ProviderConnection {
   private attempt(): Promise<void> {
     this.lastAttemptAt = this.deps.now();
     this.status_ = { state: 'discovering', attempts: this.failures + 1 };
-    const run = this.deps
-      .discover(this.settings)
+    // jose (for the provider's keys) loads beside the first discovery: only oauth2 mode needs it.
+    const run = Promise.all([this.deps.discover(this.settings), import('jose')])
       .then(
-        (configuration) => this.succeeded(configuration),
+        ([configuration, { createRemoteJWKSet }]) => this.succeeded(configuration, createRemoteJWKSet),
         (error: unknown) => this.failed(error),
       )
       .finally(() => {
@@ -122,12 +122,12 @@ export class ProviderConnection {
     return run;
   }
 
-  private succeeded(configuration: Configuration): void {
+  private succeeded(configuration: Configuration, remoteJwks: typeof createRemoteJWKSet): void {
     if (this.closed) return;
     const jwksUri = configuration.serverMetadata().jwks_uri;
     this.ready_ = {
       configuration,
-      jwks: jwksUri ? createRemoteJWKSet(new URL(jwksUri), { cooldownDuration: JWKS_COOLDOWN_MS, timeoutDuration: 5_000 }) : null,
+      jwks: jwksUri ? remoteJwks(new URL(jwksUri), { cooldownDuration: JWKS_COOLDOWN_MS, timeoutDuration: 5_000 }) : null,
     };
     this.status_ = { state: 'ready', since: this.deps.now() };
     this.deps.onDiscovered?.(this.settings.issuerUrl);

@@ -1,4 +1,3 @@
-import { generateAuthenticationOptions } from '@simplewebauthn/server';
 import type { PasskeyEntry } from '../../config/mfa-schema.js';
 import type { RelyingParty } from './relying-party.js';
 
@@ -10,6 +9,7 @@ import type { RelyingParty } from './relying-party.js';
  * required: a passkey that only proves presence is not a second factor.
  */
 export async function passkeyAuthenticationOptions(input: { rp: RelyingParty; challenge: string; timeoutMs: number; allowed?: readonly PasskeyEntry[] }) {
+  const { generateAuthenticationOptions } = await import('@simplewebauthn/server');
   return generateAuthenticationOptions({
     rpID: input.rp.id,
     challenge: new Uint8Array(Buffer.from(input.challenge, 'base64url')),

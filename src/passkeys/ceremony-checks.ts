@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { parseAuthenticatorData, type ParsedAuthenticatorData } from '@simplewebauthn/server/helpers';
+import type { ParsedAuthenticatorData } from '@simplewebauthn/server/helpers';
 import type { Ceremony, CeremonyPurpose, PendingCeremony, TakenCeremony } from './challenge-store.js';
 import { passkeyFailure, type PasskeyFailure } from './passkey-errors.js';
 import type { RelyingParty } from './relying-party.js';
@@ -48,7 +48,8 @@ export function checkClientData(clientDataJSON: string, expected: { type: 'webau
 }
 
 /** Parses authenticator data and checks the RP ID hash and the UP and UV flags. */
-export function checkAuthenticatorData(authData: Uint8Array<ArrayBuffer>, rp: RelyingParty): ParsedAuthenticatorData | PasskeyFailure {
+export async function checkAuthenticatorData(authData: Uint8Array<ArrayBuffer>, rp: RelyingParty): Promise<ParsedAuthenticatorData | PasskeyFailure> {
+  const { parseAuthenticatorData } = await import('@simplewebauthn/server/helpers');
   let parsed: ParsedAuthenticatorData;
   try {
     parsed = parseAuthenticatorData(authData);

@@ -1,4 +1,3 @@
-import { generateRegistrationOptions } from '@simplewebauthn/server';
 import type { PasskeyEntry } from '../../config/mfa-schema.js';
 import type { User } from '../../config/users-schema.js';
 import type { RelyingParty } from './relying-party.js';
@@ -26,6 +25,7 @@ export async function passkeyRegistrationOptions(input: {
   timeoutMs: number;
 }) {
   const { rp, user, existing, attachment } = input;
+  const { generateRegistrationOptions } = await import('@simplewebauthn/server');
   return generateRegistrationOptions({
     rpName: rp.name,
     rpID: rp.id,

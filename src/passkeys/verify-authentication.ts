@@ -1,4 +1,4 @@
-import { verifyAuthenticationResponse } from '@simplewebauthn/server';
+import type { verifyAuthenticationResponse as VerifyAuthenticationResponse } from '@simplewebauthn/server';
 import type { PasskeyEntry } from '../../config/mfa-schema.js';
 import { checkAuthenticatorData, checkClientData, checkPending, isFailure } from './ceremony-checks.js';
 import type { CeremonyPurpose, TakenCeremony } from './challenge-store.js';
@@ -69,14 +69,15 @@ export async function verifyPasskeyAuthentication(input: {
   if (pending.userId !== null && entry.userId !== pending.userId) return passkeyFailure('wrong_user', 'passkey of another user');
   if (response.response.userHandle && response.response.userHandle !== entry.userHandle) return passkeyFailure('wrong_user', 'user handle does not match the passkey');
 
-  const authData = checkAuthenticatorData(new Uint8Array(Buffer.from(response.response.authenticatorData, 'base64url')), rp);
+  const authData = await checkAuthenticatorData(new Uint8Array(Buffer.from(response.response.authenticatorData, 'base64url')), rp);
   if (isFailure(authData)) return authData;
   if (counterRegressed(entry.counter, authData.counter)) return passkeyFailure('counter_regression', `stored ${entry.counter}, presented ${authData.counter}`);
 
   let verification;
   try {
+    const { verifyAuthenticationResponse } = await import('@simplewebauthn/server');
     verification = await verifyAuthenticationResponse({
-      response: response as Parameters<typeof verifyAuthenticationResponse>[0]['response'],
+      response: response as Parameters<typeof VerifyAuthenticationResponse>[0]['response'],
       expectedChallenge: pending.challenge,
       expectedOrigin: [...rp.origins],
       expectedRPID: rp.id,

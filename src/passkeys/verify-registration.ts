@@ -1,5 +1,4 @@
-import { verifyRegistrationResponse } from '@simplewebauthn/server';
-import { decodeAttestationObject } from '@simplewebauthn/server/helpers';
+import type { verifyRegistrationResponse as VerifyRegistrationResponse } from '@simplewebauthn/server';
 import { checkAuthenticatorData, checkClientData, checkPending, isFailure } from './ceremony-checks.js';
 import type { TakenCeremony } from './challenge-store.js';
 import { passkeyFailure, type PasskeyFailure } from './passkey-errors.js';
@@ -43,19 +42,21 @@ export async function verifyPasskeyRegistration(input: {
   const clientData = checkClientData(response.response.clientDataJSON, { type: 'webauthn.create', challenge: pending.challenge, rp });
   if (isFailure(clientData)) return clientData;
 
+  // The WebAuthn library is loaded with the first ceremony, not by every idle instance.
+  const [{ verifyRegistrationResponse }, { decodeAttestationObject }] = await Promise.all([import('@simplewebauthn/server'), import('@simplewebauthn/server/helpers')]);
   let authData: Uint8Array<ArrayBuffer>;
   try {
     authData = decodeAttestationObject(new Uint8Array(Buffer.from(response.response.attestationObject, 'base64url'))).get('authData');
   } catch (error) {
     return passkeyFailure('invalid_response', `attestation object: ${(error as Error).message}`);
   }
-  const flags = checkAuthenticatorData(authData, rp);
+  const flags = await checkAuthenticatorData(authData, rp);
   if (isFailure(flags)) return flags;
 
   let verification;
   try {
     verification = await verifyRegistrationResponse({
-      response: response as Parameters<typeof verifyRegistrationResponse>[0]['response'],
+      response: response as Parameters<typeof VerifyRegistrationResponse>[0]['response'],
       expectedChallenge: pending.challenge,
       expectedOrigin: [...rp.origins],
       expectedRPID: rp.id,

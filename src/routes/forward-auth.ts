@@ -6,7 +6,7 @@ import { decide } from '../authz/decide.js';
 import { sendBadRequest, sendDecision, type Endpoint } from '../authz/respond.js';
 import { parseTarget, splitOriginalUrl, type RawTarget, type Target } from '../authz/target.js';
 import { presentedCredentials } from '../http/credentials.js';
-import { readSingleHeaders } from '../http/headers.js';
+import { cookieHeader, readSingleHeaders } from '../http/headers.js';
 import type { AppContext } from '../app-context.js';
 import { TOKEN_IN_TEXT } from '../tokens/token-service.js';
 import type { Runtime } from '../runtime.js';
@@ -73,7 +73,7 @@ export function forwardAuthRoutes(app: FastifyInstance, ctx: AppContext): void {
     // A token in a URL ends up in logs and Referer headers: refuse it rather than honour it.
     if (target.uri.includes('gh_') && TOKEN_IN_TEXT.test(target.uri)) return sendBadRequest(reply, 'token_in_url', 'API tokens must be sent in the Authorization header, never in the URL');
 
-    const presented = presentedCredentials(authorization, request.headers.cookie);
+    const presented = presentedCredentials(authorization, cookieHeader(request.raw));
     let auth: AuthResult | Promise<AuthResult>;
     if (presented.kind === 'malformed') {
       if (!presented.challenge) return sendBadRequest(reply, presented.code, 'credentials are malformed or ambiguous');

@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { buildEndSessionUrl } from 'openid-client';
 import type { OAuth2Config } from '../../config/schema.js';
 import { OAuth2Strategy } from '../../strategies/oauth2.js';
 import type { AppContext } from '../app-context.js';
@@ -167,6 +166,7 @@ export function oidcRoutes(app: FastifyInstance, ctx: AppContext): void {
     const settings: OAuth2Config | undefined = rt.config.mode === 'oauth2' ? rt.config.oauth2 : undefined;
     const provider = settings && ended?.principal.id.startsWith('oidc:') ? ctx.oidc.connection(settings).ready() : null;
     if (!settings || !provider?.configuration.serverMetadata().end_session_endpoint) return seeOther(reply, '/login');
+    const { buildEndSessionUrl } = await import('openid-client');
     const endSessionUrl = buildEndSessionUrl(provider.configuration, {
       client_id: settings.clientId,
       post_logout_redirect_uri: callbackUrl(request, rt, ctx.env, '/login').url,

@@ -54,26 +54,30 @@ interface Job {
   reject(error: Error): void;
 }
 
+/**
+ * A pool of bcrypt workers, started on demand and stopped after `idleMs` without work: each
+ * worker is a V8 isolate of its own (about 12 MiB), which an instance in token, open or
+ * oauth2 mode, or a quiet userPassword one, need not carry.
+ */
 export class WorkerPasswordHasher implements PasswordHasher {
   private readonly idle: Worker[] = [];
-  private readonly workers: Worker[] = [];
+  private readonly workers = new Set<Worker>();
   private readonly queue: Job[] = [];
   private readonly running = new Map<Worker, Job>();
+  private readonly idleTimers = new Map<Worker, NodeJS.Timeout>();
+  private readonly bcryptPath = createRequire(import.meta.url).resolve('bcryptjs');
   private nextId = 1;
+  private closed = false;
 
   constructor(
-    size = Math.max(1, Math.min(4, availableParallelism())),
+    private readonly size = Math.max(1, Math.min(4, availableParallelism())),
     private readonly maxQueued = 256,
-  ) {
-    const bcryptPath = createRequire(import.meta.url).resolve('bcryptjs');
-    for (let i = 0; i < size; i++) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { bcryptPath } });
-      worker.unref();
-      worker.on('message', (message: { id: number; result?: unknown; error?: string }) => this.done(worker, message));
-      worker.on('error', (error) => this.running.get(worker)?.reject(error));
-      this.workers.push(worker);
-      this.idle.push(worker);
-    }
+    private readonly idleMs = 30_000,
+  ) {}
+
+  /** Workers alive now (for tests and diagnostics). */
+  get workerCount(): number {
+    return this.workers.size;
   }
 
   hash(password: string, cost: number): Promise<string> {
@@ -87,11 +91,15 @@ export class WorkerPasswordHasher implements PasswordHasher {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     for (const job of this.queue.splice(0)) job.reject(new Error('password hasher closed'));
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    for (const timer of this.idleTimers.values()) clearTimeout(timer);
+    this.idleTimers.clear();
+    await Promise.all([...this.workers].map((w) => w.terminate()));
   }
 
   private submit(job: Omit<Job, 'id' | 'resolve' | 'reject'>): Promise<unknown> {
+    if (this.closed) return Promise.reject(new Error('password hasher closed'));
     if (this.queue.length >= this.maxQueued) return Promise.reject(new HasherBusyError('too many password checks in progress; try again shortly'));
     return new Promise((resolve, reject) => {
       this.queue.push({ ...job, id: this.nextId++, resolve, reject });
@@ -99,9 +107,43 @@ export class WorkerPasswordHasher implements PasswordHasher {
     });
   }
 
+  private spawn(): Worker {
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { bcryptPath: this.bcryptPath } });
+    worker.unref();
+    worker.on('message', (message: { id: number; result?: unknown; error?: string }) => this.done(worker, message));
+    worker.on('error', (error) => this.running.get(worker)?.reject(error));
+    // A worker that dies (or is stopped) leaves the pool; its job, if any, has been rejected.
+    worker.on('exit', () => this.forget(worker));
+    this.workers.add(worker);
+    return worker;
+  }
+
+  private forget(worker: Worker): void {
+    this.workers.delete(worker);
+    const at = this.idle.indexOf(worker);
+    if (at !== -1) this.idle.splice(at, 1);
+    clearTimeout(this.idleTimers.get(worker));
+    this.idleTimers.delete(worker);
+    const job = this.running.get(worker);
+    this.running.delete(worker);
+    job?.reject(new Error('password worker stopped'));
+    if (!this.closed) this.pump();
+  }
+
+  /** Stops an idle worker; taken out of the idle list first, so no job is sent to it meanwhile. */
+  private retire(worker: Worker): void {
+    const at = this.idle.indexOf(worker);
+    if (at === -1) return;
+    this.idle.splice(at, 1);
+    this.idleTimers.delete(worker);
+    void worker.terminate();
+  }
+
   private pump(): void {
-    while (this.idle.length > 0 && this.queue.length > 0) {
-      const worker = this.idle.pop()!;
+    while (this.queue.length > 0 && (this.idle.length > 0 || this.workers.size < this.size)) {
+      const worker = this.idle.pop() ?? this.spawn();
+      clearTimeout(this.idleTimers.get(worker));
+      this.idleTimers.delete(worker);
       const job = this.queue.shift()!;
       this.running.set(worker, job);
       worker.ref();
@@ -114,6 +156,9 @@ export class WorkerPasswordHasher implements PasswordHasher {
     this.running.delete(worker);
     worker.unref();
     this.idle.push(worker);
+    const timer = setTimeout(() => this.retire(worker), this.idleMs);
+    timer.unref();
+    this.idleTimers.set(worker, timer);
     if (job && job.id === message.id) {
       if (message.error !== undefined) job.reject(new Error(message.error));
       else job.resolve(message.result);

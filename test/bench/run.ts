@@ -1,13 +1,18 @@
 /**
  * `npm run bench`: the forward-auth quality bars from DESIGN.md, measured in one run.
  *
- * Builds Gatehouse, starts it (token mode, temp data dir) and a bare Fastify 204 app as
+ * Builds Gatehouse, starts it (userPassword mode, one admin, temp data dir) and a bare Fastify 204 app as
  * separate node processes pinned to CPU 0, signs in through the portal for a real session
  * cookie, then loads each case with wrk pinned to CPU 1 — same connections and duration for
  * every case — and compares. Also reads Gatehouse's resident memory idle and after the load.
  *
  * A third case sends bare Fastify the check's own request headers: it has no target, and
  * shows how much of the gap is the larger forwarded request rather than the check.
+ *
+ * The login-storm case measures the same check while 50 other clients POST wrong passwords
+ * to /api/auth/login (each one a full bcrypt verify, cost 12); its p99 is compared with the
+ * idle check's p99 from the same run. The storm client is pinned beside wrk: it needs
+ * little CPU, as it spends its time waiting for bcrypt.
  *
  * Cases run in interleaved rounds (bare, …, check, bare, …) and each figure is the median
  * over the rounds, so a burst of other work on the machine skews one round, not the verdict.
@@ -30,6 +35,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { otherLoad, processCpuMicros, snapshot } from './cpu-usage.js';
 import { httpRequest, setCookieValue, startPinnedServer, type BenchServer } from './servers.js';
+import { startLoginStorm, type RunningStorm, type StormResult } from './storm.js';
 import { assertWrkInstalled, runWrk, type WrkResult } from './wrk.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -51,6 +57,10 @@ const ATTEMPTS = 3;
 const PORTAL_URL = 'https://auth.example.com';
 const PROTECTED_URL = new URL('https://app.example.com/dashboard?tab=1');
 const CLIENT_IP = '203.0.113.7';
+const BENCH_USER = 'bench';
+/** Longer than the password-hasher pool's idle time (30 s). */
+const IDLE_SETTLE_SECONDS = 35;
+const STORM_CLIENTS = 50;
 
 /** What Traefik sends to /api/authz/forward-auth for PROTECTED_URL. */
 const FORWARD_AUTH_HEADERS: Readonly<Record<string, string>> = {
@@ -72,7 +82,7 @@ function envNumber(name: string, fallback: number): number {
 interface Servers {
   readonly bare: BenchServer;
   readonly gatehouse: BenchServer;
-  /** `gatehouse_session=<id.secret>`, from a real portal login. */
+  /** `gatehouse_session=<id.secret>`, from a real password login. */
   readonly sessionCookie: string;
 }
 
@@ -94,7 +104,19 @@ interface LoadCase {
   load(servers: Servers): LoadSpec;
   before?(servers: Servers): Promise<void>;
   after?(servers: Servers): Promise<void>;
+  /** Processes the case runs besides the servers and wrk, whose CPU is the bench's own. */
+  pids?(): readonly number[];
 }
+
+const checkLoad = (s: Servers): LoadSpec => ({
+  server: s.gatehouse,
+  url: `http://127.0.0.1:${s.gatehouse.port}/api/authz/forward-auth`,
+  headers: { ...FORWARD_AUTH_HEADERS, Cookie: s.sessionCookie },
+});
+
+/** The storm running during the current login-storm run, and what each measured run saw. */
+let storm: RunningStorm | undefined;
+const stormResults: StormResult[] = [];
 
 const CASES: readonly LoadCase[] = [
   {
@@ -111,7 +133,21 @@ const CASES: readonly LoadCase[] = [
   {
     id: 'check',
     label: 'forward-auth check (valid session)',
-    load: (s) => ({ server: s.gatehouse, url: `http://127.0.0.1:${s.gatehouse.port}/api/authz/forward-auth`, headers: { ...FORWARD_AUTH_HEADERS, Cookie: s.sessionCookie } }),
+    load: checkLoad,
+  },
+  {
+    id: 'checkUnderStorm',
+    label: `check during a login storm (${STORM_CLIENTS} clients)`,
+    load: checkLoad,
+    async before(s) {
+      storm = await startLoginStorm(join(ROOT, 'test/bench/login-storm.mjs'), LOAD_CPU, { port: s.gatehouse.port, clients: STORM_CLIENTS, origin: PORTAL_URL });
+    },
+    async after() {
+      const result = await storm!.stop();
+      storm = undefined;
+      stormResults.push(result);
+    },
+    pids: () => (storm ? [storm.pid] : []),
   },
 ];
 
@@ -153,6 +189,7 @@ interface Target {
 const TARGETS: readonly Target[] = [
   { id: 'checkThroughputRatio', label: 'check req/s ÷ bare req/s', op: '>=', limit: 0.8, unit: '×', value: (m) => m.cases.check!.requestsPerSecond / m.cases.bare!.requestsPerSecond },
   { id: 'checkP99Ratio', label: 'check p99 ÷ bare p99', op: '<=', limit: 2.0, unit: '×', value: (m) => m.cases.check!.p99Ms / m.cases.bare!.p99Ms },
+  { id: 'stormP99Ratio', label: 'check p99 in login storm ÷ idle check p99', op: '<=', limit: 3.0, unit: '×', value: (m) => m.cases.checkUnderStorm!.p99Ms / m.cases.check!.p99Ms },
   { id: 'rssIdleMiB', label: 'Gatehouse RSS idle', op: '<=', limit: 80, unit: 'MiB', value: (m) => m.rssIdleMiB },
   { id: 'rssAfterLoadMiB', label: 'Gatehouse RSS after load', op: '<=', limit: 150, unit: 'MiB', value: (m) => m.rssAfterLoadMiB },
 ];
@@ -184,33 +221,34 @@ function log(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-async function writeTokenModeDataDir(): Promise<{ dataDir: string; token: string }> {
+async function writeUserPasswordDataDir(): Promise<{ dataDir: string; password: string }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-bench-'));
-  const token = randomBytes(32).toString('base64url');
-  const hash = createHash('sha256').update(token).digest('hex');
-  const config = { version: 1, mode: 'token', domains: ['example.com'], token: { hash } };
+  const config = { version: 1, mode: 'userPassword', domains: ['example.com'] };
   await writeFile(join(dataDir, 'config.json'), JSON.stringify(config, null, 2));
-  return { dataDir, token };
+  const password = randomBytes(18).toString('base64url');
+  const cli = spawnSync(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), 'user', 'add', BENCH_USER, '--role', 'admin', '--password-stdin'], {
+    env: { ...process.env, GATEHOUSE_DATA_DIR: dataDir },
+    input: `${password}\n`,
+    encoding: 'utf8',
+  });
+  if (cli.status !== 0) throw new Error(`gatehouse user add failed (${cli.status}):\n${cli.stdout}${cli.stderr}`);
+  return { dataDir, password };
 }
 
-/** Signs in through the portal like a browser: GET /login for the CSRF cookie and field, POST the token. */
-async function loginWithToken(port: number, token: string): Promise<string> {
-  const form = await httpRequest(port, 'GET', '/login', { accept: 'text/html' });
-  const csrfCookie = setCookieValue(form.headers, 'gatehouse_csrf');
-  const csrfField = /name="csrf" value="([^"]+)"/.exec(form.body)?.[1];
-  if (form.status !== 200 || !csrfCookie || !csrfField) throw new Error(`GET /login gave ${form.status} without a CSRF cookie and field`);
-  const body = new URLSearchParams({ csrf: csrfField, token, rd: PROTECTED_URL.href }).toString();
-  const result = await httpRequest(port, 'POST', '/login', { 'content-type': 'application/x-www-form-urlencoded', cookie: `gatehouse_csrf=${csrfCookie}`, origin: PORTAL_URL }, body);
+/** Signs in with the JSON twin of the login form, as a script would. */
+async function loginWithPassword(port: number, password: string): Promise<string> {
+  const body = JSON.stringify({ username: BENCH_USER, password });
+  const result = await httpRequest(port, 'POST', '/api/auth/login', { 'content-type': 'application/json', origin: PORTAL_URL }, body);
   const session = setCookieValue(result.headers, 'gatehouse_session');
-  if (result.status !== 303 || !session) throw new Error(`POST /login gave ${result.status} without a session cookie:\n${result.body}`);
+  if (result.status !== 200 || !session) throw new Error(`POST /api/auth/login gave ${result.status} without a session cookie:\n${result.body}`);
   return `gatehouse_session=${session}`;
 }
 
 /** The loaded requests must take the path being measured: allowed with the session, refused without. */
 async function checkSessionWorks(port: number, cookie: string): Promise<void> {
   const withSession = await httpRequest(port, 'GET', '/api/authz/forward-auth', { ...FORWARD_AUTH_HEADERS, cookie });
-  if (withSession.status !== 200 || withSession.headers['remote-user'] !== 'token') {
-    throw new Error(`check with the session gave ${withSession.status} (remote-user ${String(withSession.headers['remote-user'])}), expected 200 as token`);
+  if (withSession.status !== 200 || withSession.headers['remote-user'] !== BENCH_USER) {
+    throw new Error(`check with the session gave ${withSession.status} (remote-user ${String(withSession.headers['remote-user'])}), expected 200 as ${BENCH_USER}`);
   }
   const without = await httpRequest(port, 'GET', '/api/authz/forward-auth', { ...FORWARD_AUTH_HEADERS });
   if (without.status !== 401) throw new Error(`check without a session gave ${without.status}, expected 401`);
@@ -241,6 +279,7 @@ class QuietWaiter {
 }
 
 async function measure(spec: LoadSpec, pids: readonly number[]): Promise<Run> {
+  // Snapshots must name the same processes at both ends, so the list is fixed for this run.
   const cpuBefore = processCpuMicros(spec.server.pid);
   const before = snapshot(pids);
   const wrk = await runWrk({ url: spec.url, headers: spec.headers, connections: CONNECTIONS, threads: THREADS, cpu: LOAD_CPU, durationSeconds: DURATION_SECONDS });
@@ -293,6 +332,8 @@ function report(m: Measurements, gatehouse: BenchServer): void {
     const runs = m.cases[c.id]!.runs.map((r) => `${fmtInt(r.wrk.requestsPerSecond)} req/s, p99 ${fmtMs(r.wrk.p99Ms)}, other ${pct(r.otherLoad)}`);
     lines.push(`rounds, ${c.id}: ${runs.join(' | ')}`);
   }
+  const stormRates = stormResults.map((r) => `${(r.answered / r.seconds).toFixed(1)} wrong-password answers/s (${Object.entries(r.statuses).map(([status, n]) => `${n}× ${status}`).join(', ')})`);
+  lines.push(`login storm, per measured run: ${stormRates.join(' | ')}`);
   lines.push('');
 
   const problems: string[] = [];
@@ -301,6 +342,12 @@ function report(m: Measurements, gatehouse: BenchServer): void {
       if (r.wrk.non2xx3xx > 0) problems.push(`${c.id}: ${r.wrk.non2xx3xx} non-2xx/3xx responses`);
       if (r.wrk.socketErrors > 0) problems.push(`${c.id}: ${r.wrk.socketErrors} socket errors`);
     }
+  }
+  // Anything but 401 means the storm was turned away before bcrypt ran, and measured nothing.
+  for (const r of stormResults) {
+    const other = Object.entries(r.statuses).filter(([status]) => status !== '401');
+    if (other.length > 0 || r.answered === 0) problems.push(`login storm: answers other than 401 (${JSON.stringify(r.statuses)})`);
+    if (r.errors > 0) problems.push(`login storm: ${r.errors} request errors`);
   }
   const noisy = CASES.some((c) => m.cases[c.id]!.otherLoad > QUIET_LOAD);
   const results = TARGETS.map((t) => {
@@ -342,6 +389,7 @@ function report(m: Measurements, gatehouse: BenchServer): void {
         ];
       }),
     ),
+    loginStorm: stormResults.map((r) => ({ answered: r.answered, seconds: round(r.seconds, 1), statuses: r.statuses, errors: r.errors })),
     memory: { rssIdleMiB: round(m.rssIdleMiB, 1), rssAfterLoadMiB: round(m.rssAfterLoadMiB, 1) },
     targets: Object.fromEntries(results.map(({ target: t, value, pass }) => [t.id, { value: round(value, 3), op: t.op, limit: t.limit, pass }])),
     info: Object.fromEntries(INFO.map((info) => [info.id, round(info.value(m), 3)])),
@@ -356,7 +404,7 @@ function report(m: Measurements, gatehouse: BenchServer): void {
 async function main(): Promise<void> {
   preflight();
   build();
-  const { dataDir, token } = await writeTokenModeDataDir();
+  const { dataDir, password } = await writeUserPasswordDataDir();
   const started: BenchServer[] = [];
   try {
     const bare = await startPinnedServer('bare Fastify', join(ROOT, 'test/bench/bare-server.mjs'), SERVER_CPU, { ...process.env, NODE_ENV: 'production' });
@@ -372,8 +420,11 @@ async function main(): Promise<void> {
       GATEHOUSE_PORTAL_URL: PORTAL_URL,
     });
     started.push(gatehouse);
-    const sessionCookie = await loginWithToken(gatehouse.port, token);
+    const sessionCookie = await loginWithPassword(gatehouse.port, password);
     await checkSessionWorks(gatehouse.port, sessionCookie);
+    // Idle means idle for a while: the password workers the login started stop after 30 s without work.
+    log(`waiting ${IDLE_SETTLE_SECONDS} s for Gatehouse to go idle before reading its idle memory…`);
+    await sleep(IDLE_SETTLE_SECONDS * 1000);
     const rssIdleMiB = gatehouse.rssMiB();
 
     const servers: Servers = { bare, gatehouse, sessionCookie };
@@ -387,6 +438,7 @@ async function main(): Promise<void> {
       await runWrk({ url: spec.url, headers: spec.headers, connections: CONNECTIONS, threads: THREADS, cpu: LOAD_CPU, durationSeconds: WARMUP_SECONDS });
       await c.after?.(servers);
     }
+    stormResults.length = 0; // warm-up storms are not reported
     for (let round = 1; round <= ROUNDS; round++) {
       for (const c of CASES) {
         let run: Run | undefined;
@@ -395,7 +447,7 @@ async function main(): Promise<void> {
           await quiet.wait(pids);
           log(`round ${round}/${ROUNDS}: ${c.label} (${DURATION_SECONDS} s)…`);
           await c.before?.(servers);
-          run = await measure(c.load(servers), pids);
+          run = await measure(c.load(servers), [...pids, ...(c.pids?.() ?? [])]);
           await c.after?.(servers);
         }
         runs.get(c.id)!.push(run!);

@@ -60,4 +60,34 @@ describe('WorkerPasswordHasher', () => {
       await small.close();
     }
   });
+
+  it('starts workers only when there is work, and no more than its size', async () => {
+    const lazy = new WorkerPasswordHasher(2, 16, 60_000);
+    try {
+      expect(lazy.workerCount).toBe(0);
+      await Promise.all(Array.from({ length: 5 }, (_, i) => lazy.hash(`lazy password ${i}`, 4)));
+      expect(lazy.workerCount).toBe(2);
+    } finally {
+      await lazy.close();
+    }
+  });
+
+  it('stops idle workers after its idle time and starts fresh ones for later work', async () => {
+    const idle = new WorkerPasswordHasher(1, 16, 200);
+    try {
+      const hash = await idle.hash('idle pool password', 4);
+      expect(idle.workerCount).toBe(1);
+      await expect.poll(() => idle.workerCount, { timeout: 5_000, interval: 50 }).toBe(0);
+      expect(await idle.verify('idle pool password', hash)).toBe(true);
+      expect(await idle.verify('not the idle pool password', hash)).toBe(false);
+    } finally {
+      await idle.close();
+    }
+  });
+
+  it('refuses work after close instead of leaving it pending', async () => {
+    const closing = new WorkerPasswordHasher(1);
+    await closing.close();
+    await expect(closing.hash('after close password', 4)).rejects.toThrow(/closed/);
+  });
 });
