@@ -6,6 +6,7 @@ import { parseBody } from '../http/parse-body.js';
 import { requireAdmin } from '../http/require-admin.js';
 import { requireStepUp } from '../http/require-step-up.js';
 import { sendApiError } from '../http/request-principal.js';
+import type { SessionRecord } from '../sessions/session-record.js';
 
 /** Admin view and control of a user's second factors. */
 export function adminMfaRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -24,8 +25,11 @@ export function adminMfaRoutes(app: FastifyInstance, ctx: AppContext): void {
     if (!parseBody(EmptyBody, request, reply)) return reply;
     const user = ctx.users.find(request.params.name);
     if (!user) return sendApiError(reply, 404, 'not_found', 'no such user');
+    const theirs = (s: SessionRecord) => s.principal.id === `local:${user.id}`;
+    // Wiping the factors already ends these sessions (the store listener in mfa/mfa-sessions.ts), so count them first.
+    const ended = ctx.sessions.list(theirs).length;
     await ctx.mfa.reset(user, { actor: caller.principal.username, ip: clientIp(request, rt.trustedProxies) });
-    const ended = await ctx.sessions.revokeWhere((s) => s.principal.id === `local:${user.id}`);
+    await ctx.sessions.revokeWhere(theirs);
     return reply.header('cache-control', 'no-store').send({ ok: true, sessionsEnded: ended });
   });
 
