@@ -86,7 +86,8 @@ const SecuritySchema = z.strictObject({
   regulation: RegulationSchema.prefault({}),
   /** Networks allowed to change settings while in open mode. */
   openModeAdminNetworks: z.array(Cidr).optional(),
-  bcryptCost: z.number().int().min(10).max(15).default(12),
+  // bcrypt cost: 12 is the floor a stolen users.json must cost an attacker; 15 keeps a login under a few seconds.
+  bcryptCost: z.number().int().min(12).max(15).default(12),
 });
 
 const TokenSchema = z.strictObject({

@@ -17,7 +17,7 @@ describe('mode switch with commit-confirm', () => {
   afterEach(() => fx?.close());
 
   it('refuses open → userPassword until an admin exists, then switches and is confirmed from a new-mode session', async () => {
-    fx = await createAppFixture({ mode: 'open', security: { bcryptCost: 10 } });
+    fx = await createAppFixture({ mode: 'open', security: { bcryptCost: 12 } });
     const refused = await fx.app.inject({ method: 'POST', url: '/api/admin/mode', remoteAddress: '127.0.0.1', headers: await jsonWriteHeaders(fx.app), payload: { mode: 'userPassword' } });
     expect(refused.statusCode).toBe(409);
     expect(refused.json().problems.join(' ')).toMatch(/admin/);
@@ -36,7 +36,7 @@ describe('mode switch with commit-confirm', () => {
   });
 
   it('rolls back by itself when nobody confirms in time, and says so in the audit log', async () => {
-    fx = await createAppFixture({ mode: 'open', security: { bcryptCost: 10, switchConfirmWindow: '300ms' } });
+    fx = await createAppFixture({ mode: 'open', security: { bcryptCost: 12, switchConfirmWindow: '300ms' } });
     await fx.accounts.users.create({ ...ADMIN, role: 'admin' }, { name: 'test' });
     const switched = await fx.app.inject({ method: 'POST', url: '/api/admin/mode', remoteAddress: '127.0.0.1', headers: await jsonWriteHeaders(fx.app), payload: { mode: 'userPassword' } });
     expect(switched.statusCode).toBe(200);
@@ -46,7 +46,7 @@ describe('mode switch with commit-confirm', () => {
   });
 
   it('refuses a switch to open without the typed confirmation', async () => {
-    fx = await createAppFixture({ mode: 'userPassword', security: { bcryptCost: 10 } });
+    fx = await createAppFixture({ mode: 'userPassword', security: { bcryptCost: 12 } });
     await fx.accounts.users.create({ ...ADMIN, role: 'admin' }, { name: 'test' });
     const cookie = await sessionCookie(fx);
     const res = await fx.app.inject({ method: 'POST', url: '/api/admin/mode', remoteAddress: '127.0.0.1', headers: await jsonWriteHeaders(fx.app, cookie), payload: { mode: 'open' } });

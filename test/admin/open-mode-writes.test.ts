@@ -33,7 +33,7 @@ describe('open mode: settings writes only from local and private networks', () =
   afterEach(() => fx?.close());
 
   async function openFixture(security: Record<string, unknown> = {}): Promise<AppFixture> {
-    const fixture = await createAppFixture({ mode: 'open', security: { bcryptCost: 10, ...security } });
+    const fixture = await createAppFixture({ mode: 'open', security: { bcryptCost: 12, ...security } });
     await fixture.accounts.users.create({ username: 'bob', role: 'editor', password: 'bob likes long passphrases' }, { name: 'test' });
     return fixture;
   }

@@ -23,6 +23,7 @@ describeAdminRoute('PUT /api/admin/rules', {
   method: 'PUT',
   url: () => '/api/admin/rules',
   body: () => ({ rules: [PUBLIC_RULE], defaultPolicy: 'two_factor' }),
+  stepUp: true,
   success: {
     status: 200,
     audit: { event: 'rules.update' },

@@ -62,6 +62,7 @@ describeAdminRoute('POST /api/admin/bans/unban', {
   method: 'POST',
   url: () => '/api/admin/bans/unban',
   body: () => ({ subject: BANNED_IP }),
+  stepUp: true,
   setup: async (world) => banAddress(world),
   success: {
     status: 200,

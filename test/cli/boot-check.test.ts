@@ -28,7 +28,7 @@ describe('boot check: userPassword needs an enabled admin', () => {
   it('startServer refuses to start with only a disabled admin, listing the problem', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'gatehouse-boot-'));
     try {
-      await writeFile(join(dir, 'config.json'), JSON.stringify({ version: 1, mode: 'userPassword', domains: ['example.com'], security: { bcryptCost: 10 } }));
+      await writeFile(join(dir, 'config.json'), JSON.stringify({ version: 1, mode: 'userPassword', domains: ['example.com'], security: { bcryptCost: 12 } }));
       const stamp = new Date().toISOString();
       const user = (username: string, patch: Record<string, unknown>) => ({
         id: `id-${username}-0000`,

@@ -28,7 +28,7 @@ describe('gatehouse user …', () => {
     expect(res.stdout).toBe('');
     const [alice] = await usersJson(dir);
     expect(alice).toMatchObject({ username: 'alice', role: 'admin', displayName: 'Alice Liddell', email: 'alice@example.com', disabled: false });
-    expect(alice!.passwordHash).toMatch(/^\$2[aby]\$10\$/);
+    expect(alice!.passwordHash).toMatch(/^\$2[aby]\$12\$/);
     expect(bcrypt.compareSync(prehash(ALICE_PW), alice!.passwordHash)).toBe(true);
     expect(await readFile(join(dir, 'users.json'), 'utf8')).not.toContain(ALICE_PW);
   });
@@ -100,7 +100,7 @@ describe('gatehouse user …', () => {
     const [ok, weak] = await Promise.all([gatehouse(dir, ['hash-password', '--password-stdin'], 'a password to be hashed\n'), gatehouse(dir, ['hash-password', '--password-stdin'], 'qwertyqwerty\n')]);
     expect(ok.code, ok.stderr).toBe(0);
     const hash = ok.stdout.trim();
-    expect(hash).toMatch(/^\$2[aby]\$10\$[./A-Za-z0-9]{53}$/);
+    expect(hash).toMatch(/^\$2[aby]\$12\$[./A-Za-z0-9]{53}$/);
     expect(bcrypt.compareSync(prehash('a password to be hashed'), hash)).toBe(true);
     expect(weak.code).toBe(1);
     expect(weak.stdout).toBe('');

@@ -42,7 +42,7 @@ describe('browser login through nginx (userPassword mode, real Chromium)', () =>
         mode: 'userPassword',
         domains: [BROWSER_DOMAIN],
         session: { cookieDomain: BROWSER_DOMAIN },
-        security: { bcryptCost: 10, regulation: { maxRetries: 100 } },
+        security: { bcryptCost: 12, regulation: { maxRetries: 100 } },
       },
       env: { portalUrl: portal },
       users: [ADMIN, VIEWER],

@@ -52,7 +52,7 @@ describe('passkeys in Chromium through nginx (virtual authenticator)', () => {
         mode: 'userPassword',
         domains: [BROWSER_DOMAIN],
         session: { cookieDomain: BROWSER_DOMAIN },
-        security: { bcryptCost: 10, regulation: { maxRetries: 100 } },
+        security: { bcryptCost: 12, regulation: { maxRetries: 100 } },
       },
       env: { portalUrl: portal },
       users: [ALICE, BOB, CAROL, DAVE],

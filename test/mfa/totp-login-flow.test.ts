@@ -10,7 +10,7 @@ function cookieOf(setCookie: string | string[] | undefined, name: string): strin
 }
 
 async function enrolledFixture(): Promise<{ fx: AppFixture; secret: string }> {
-  const fx = await createAppFixture({ mode: 'userPassword', security: { bcryptCost: 10 } });
+  const fx = await createAppFixture({ mode: 'userPassword', security: { bcryptCost: 12 } });
   const user = await fx.accounts.users.create({ ...ALICE, role: 'admin' }, { name: 'test' });
   const { secret } = await fx.accounts.mfa.beginTotp(user);
   await fx.accounts.mfa.confirmTotp(user, await totpCode(secret, fx.clock.now), { actor: 'test' });

@@ -20,7 +20,7 @@ describe('oauth2 break-glass: local admins with allowLocalAdmins', () => {
     const f = await createAppFixture({
       mode: 'oauth2',
       oauth2: { issuerUrl: 'http://127.0.0.1:9', clientId: 'gatehouse', allowLocalAdmins },
-      security: { bcryptCost: 10 },
+      security: { bcryptCost: 12 },
     });
     for (const user of [ADMIN, EDITOR]) await f.accounts.users.create(user, { name: 'test' });
     return f;

@@ -19,7 +19,7 @@ describe('oauth2 test sign-in from another mode', () => {
     idp = await startOidcProvider({ redirectUris: [CALLBACK_URL] });
     const { log } = memoryLog();
     fx = await createAppFixture(
-      { mode: 'userPassword', oauth2: { issuerUrl: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret, adminGroupValues: [ADMIN_GROUP] }, security: { bcryptCost: 10 } },
+      { mode: 'userPassword', oauth2: { issuerUrl: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret, adminGroupValues: [ADMIN_GROUP] }, security: { bcryptCost: 12 } },
       {},
       { log, oidc: new OidcService({ log, now: Date.now, random: systemRandom, sessionSecret: TEST_SECRET, onDiscovered: (issuer) => fx.oidcReadiness.markDiscovered(issuer) }) },
     );

@@ -5,7 +5,7 @@ import { postLogin } from '../support/login.js';
 const ADMIN = { username: 'alice', password: 'correct horse battery staple' };
 
 async function fixtureWithUsers(): Promise<AppFixture> {
-  const fx = await createAppFixture({ mode: 'userPassword', security: { bcryptCost: 10 } });
+  const fx = await createAppFixture({ mode: 'userPassword', security: { bcryptCost: 12 } });
   await fx.accounts.users.create({ ...ADMIN, role: 'admin' }, { name: 'test' });
   await fx.accounts.users.create({ username: 'victor', password: 'viewer password 123', role: 'viewer' }, { name: 'test' });
   return fx;

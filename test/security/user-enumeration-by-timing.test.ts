@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AppFixture } from '../support/app-fixture.js';
 import { ALICE, formLogin, jsonLogin, userPasswordFixture } from '../support/user-password.js';
 
-const BCRYPT_10 = /^\$2[aby]\$10\$[./A-Za-z0-9]{53}$/;
+const BCRYPT_12 = /^\$2[aby]\$12\$[./A-Za-z0-9]{53}$/;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -52,17 +52,17 @@ describe('user enumeration by timing', () => {
     await jsonLogin(fx.app, 'not a valid name!', 'whatever password');
     await jsonLogin(fx.app, 'alice', 'whatever password');
     expect(verify).toHaveBeenCalledTimes(3);
-    for (const [, hash] of verify.mock.calls) expect(hash).toMatch(BCRYPT_10);
+    for (const [, hash] of verify.mock.calls) expect(hash).toMatch(BCRYPT_12);
     // And that verify really did the work: it resolved to false rather than throwing.
     for (const result of verify.mock.results) await expect(result.value).resolves.toBe(false);
   });
 
   it('the dummy hash follows a change of bcryptCost', async () => {
     fx = await userPasswordFixture([ALICE], relaxed);
-    await fx.store.update((c) => ({ ...c, security: { ...c.security, bcryptCost: 11 } }));
+    await fx.store.update((c) => ({ ...c, security: { ...c.security, bcryptCost: 13 } }));
     const verify = vi.spyOn(fx.accounts.hasher, 'verify');
     await jsonLogin(fx.app, 'mallory', 'whatever password');
-    expect(verify.mock.calls[0]![1]).toMatch(/^\$2[aby]\$11\$/);
+    expect(verify.mock.calls[0]![1]).toMatch(/^\$2[aby]\$13\$/);
   });
 
   it('an unknown user takes about as long as a wrong password (median of 6, real bcrypt)', async () => {
@@ -82,7 +82,7 @@ describe('user enumeration by timing', () => {
       wrong.push(await time('alice'));
     }
     const ratio = median(unknown) / median(wrong);
-    expect(median(wrong)).toBeGreaterThan(5); // bcrypt cost 10 is tens of ms, never ~0
+    expect(median(wrong)).toBeGreaterThan(5); // bcrypt cost 12 is a hundred ms or more, never ~0
     expect(ratio).toBeGreaterThan(0.5);
     expect(ratio).toBeLessThan(2.0);
   });

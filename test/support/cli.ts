@@ -37,9 +37,9 @@ export function gatehouse(dataDir: string, args: string[], stdin = '', env: Node
   });
 }
 
-/** A temp data dir with a config.json (bcrypt cost 10 so hashing stays fast). */
+/** A temp data dir with a config.json (bcrypt cost 12, the lowest the schema allows). */
 export async function cliDataDir(config: Record<string, unknown> = {}): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'gatehouse-cli-'));
-  await writeFile(join(dir, 'config.json'), JSON.stringify({ version: 1, mode: 'open', domains: ['example.com'], security: { bcryptCost: 10 }, ...config }));
+  await writeFile(join(dir, 'config.json'), JSON.stringify({ version: 1, mode: 'open', domains: ['example.com'], security: { bcryptCost: 12 }, ...config }));
   return dir;
 }

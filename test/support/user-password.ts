@@ -27,13 +27,13 @@ export const VICTOR: TestUser = { username: 'victor', password: 'viewer password
 
 export const APP_URL = 'https://app.example.com/dash';
 
-// bcrypt at cost 10 is the slow part of these tests: a password's hash is computed once per test process.
+// bcrypt at cost 12 (the schema floor) is the slow part of these tests: a password's hash is computed once per test process.
 const hashes = new Map<string, Promise<string>>();
 
 function hashOnce(fx: AppFixture, password: string): Promise<string> {
   let hash = hashes.get(password);
   if (!hash) {
-    hash = fx.accounts.hasher.hash(password, 10);
+    hash = fx.accounts.hasher.hash(password, 12);
     hashes.set(password, hash);
     hash.catch(() => hashes.delete(password));
   }
@@ -41,13 +41,13 @@ function hashOnce(fx: AppFixture, password: string): Promise<string> {
 }
 
 /**
- * A userPassword-mode fixture (bcrypt cost 10) with `users` already in
+ * A userPassword-mode fixture (bcrypt cost 12) with `users` already in
  * users.json, stored the way UserService.create stores them (tests of
  * create itself call the service).
  */
 export async function userPasswordFixture(users: readonly TestUser[] = [ALICE], config: Partial<ConfigInput> = {}): Promise<AppFixture> {
   const { security, ...rest } = config;
-  const fx = await createAppFixture({ mode: 'userPassword', ...rest, security: { bcryptCost: 10, ...(security ?? {}) } });
+  const fx = await createAppFixture({ mode: 'userPassword', ...rest, security: { bcryptCost: 12, ...(security ?? {}) } });
   const stamp = new Date(fx.clock.now).toISOString();
   const records: User[] = [];
   for (const user of users) {

@@ -5,6 +5,7 @@ import { tryRequest } from '../../admin/try-request.js';
 import { InvalidDocumentError } from '../../../config/document-store.js';
 import { parseBody } from '../../http/parse-body.js';
 import { requireAdmin } from '../../http/require-admin.js';
+import { requireStepUp } from '../../http/require-step-up.js';
 import { sendApiError } from '../../http/request-principal.js';
 
 /** Access rules: read, replace the ordered list (validated as a whole), and "try a request". */
@@ -15,10 +16,11 @@ export function adminRuleRoutes(app: FastifyInstance, ctx: AppContext): void {
     return reply.header('cache-control', 'no-store').send({ rules: rt.config.rules, defaultPolicy: rt.config.defaultPolicy, domains: rt.config.domains });
   });
 
+  // Rules decide who gets into every app: replacing them is as sensitive as a mode switch.
   app.put('/api/admin/rules', async (request, reply) => {
     const rt = ctx.runtime();
     const caller = await requireAdmin(ctx, request, reply, rt, true);
-    if (!caller) return reply;
+    if (!caller || !requireStepUp(ctx, reply, rt, caller)) return reply;
     const body = parseBody(RulesBody, request, reply);
     if (!body) return reply;
     try {

@@ -49,10 +49,12 @@ export function adminSecurityRoutes(app: FastifyInstance, ctx: AppContext): void
     return reply.header('cache-control', 'no-store').send({ bans });
   });
 
+  // Lifting a ban lifts a protection, so it needs a recent second factor; revoking sessions
+  // and tokens only takes access away, and stays one click in an emergency.
   app.post('/api/admin/bans/unban', async (request, reply) => {
     const rt = ctx.runtime();
     const caller = await requireAdmin(ctx, request, reply, rt, true);
-    if (!caller) return reply;
+    if (!caller || !requireStepUp(ctx, reply, rt, caller)) return reply;
     const body = parseBody(UnbanBody, request, reply);
     if (!body) return reply;
     const lifted = await ctx.liftBan(body.subject);
