@@ -15,8 +15,18 @@ export const UserSchema = z.strictObject({
   passwordHash: z.string().default(''),
   disabled: z.boolean().default(false),
   requires2fa: z.boolean().default(false),
-  /** Set by `gatehouse recover`: the password was printed on a terminal and should be replaced at once. */
+  /**
+   * Set by `gatehouse recover`: the password was printed on a terminal. It is
+   * one-time: it signs in once, through the portal form only, into a session
+   * that can do nothing but set a new password.
+   */
   mustChangePassword: z.boolean().default(false),
+  /**
+   * When that one sign-in happened (written in the same update that lets it
+   * through, so two parallel logins can't both use it). While set, the
+   * printed password verifies nowhere; setting a new password clears it.
+   */
+  oneTimePasswordUsedAt: z.string().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   passwordChangedAt: z.string().optional(),

@@ -31,7 +31,9 @@ const USAGE = `usage: gatehouse <command>
   hash-password [--password-stdin]     print the hash Gatehouse would store
   audit [--user U] [--event E] [--limit N] [--json]
   unban <username|ip>                  lift a brute-force ban
-  recover [--user <name>]              break-glass: userPassword mode + a one-time admin password`;
+  recover [--user <name>]              break-glass, also while the server runs: userPassword mode, any pending
+                                       mode switch cancelled, and a password for a new admin (or <name>, made an
+                                       enabled admin without 2FA) that signs in once on /login, to set a new one`;
 
 async function run(ctx: CliContext, argv: string[]): Promise<number> {
   const [command, sub, ...rest] = argv;

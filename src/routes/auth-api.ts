@@ -44,6 +44,11 @@ export function refuseCrossSiteJson(request: FastifyRequest, reply: FastifyReply
   return null;
 }
 
+/** A one-time password (from `gatehouse recover`) signs in on the portal form only, once, to set a new one. */
+function refuseOneTimePassword(reply: FastifyReply): FastifyReply {
+  return sendApiError(reply, 403, 'password_change_required', 'this password is one-time: sign in on the portal login page to set a new password');
+}
+
 /** The signed-in user's own API: JSON login/logout, status, sessions. */
 export function authApiRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.post<{ Body: JsonLogin }>('/api/auth/login', async (request, reply) => {
@@ -64,11 +69,14 @@ export function authApiRoutes(app: FastifyInstance, ctx: AppContext): void {
     if (typeof body.username !== 'string' || typeof body.password !== 'string') return sendApiError(reply, 400, 'bad_request', 'username and password are required strings');
     const result = await ctx.users.checkLogin(body.username.trim(), body.password, ip);
     if (!result.ok) {
+      if (result.reason === 'password_change_required') return refuseOneTimePassword(reply);
       return result.reason === 'busy'
         ? sendApiError(reply, 503, 'busy', 'too many sign-ins in progress; retry shortly')
         : sendApiError(reply, 401, 'invalid_credentials', 'incorrect username or password');
     }
     const step = nextStepAfterPassword(ctx, result.user);
+    // checkLogin already refused a one-time password here; should one get through anyway, no session.
+    if (step === 'password_change') return refuseOneTimePassword(reply);
     await startSession(ctx, request, reply, rt, userPrincipal(result.user), null, step === 'done' ? undefined : step);
     const status = step === 'done' ? 'signed_in' : step === 'second_factor' ? 'second_factor_required' : 'enrolment_required';
     return reply.header('cache-control', 'no-store').send({ status, user: result.user.username, role: result.user.role });

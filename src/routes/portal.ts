@@ -56,7 +56,7 @@ export function portalRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get<{ Querystring: { rd?: string } }>('/login', (request, reply) => {
     const rt = ctx.runtime();
     // Half-way through a login (password done, second factor owed): continue there.
-    const partial = sessionAllowing(ctx, request, rt, ['second_factor', 'enrolment']);
+    const partial = sessionAllowing(ctx, request, rt, ['second_factor', 'enrolment', 'password_change']);
     if (partial?.pending) return seeOther(reply, pendingLocation(partial.pending, landing(rt, request.query.rd)));
     return loginPage(request, reply, 200, request.query.rd);
   });

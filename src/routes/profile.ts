@@ -1,12 +1,18 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { User } from '../../config/users-schema.js';
 import type { AppContext } from '../app-context.js';
 import { clientIp } from '../http/client-ip.js';
-import { errorBox, sendHtml, seeOther } from '../http/html-reply.js';
+import { errorBox, redirectFormTargets, sendHtml, seeOther } from '../http/html-reply.js';
 import { escapeHtml, Html, page } from '../http/pages.js';
-import { currentSession, startSession } from '../http/session-cookie.js';
+import { safeRedirectTarget } from '../http/safe-redirect.js';
+import { currentSession, sessionAllowing, startSession } from '../http/session-cookie.js';
+import type { Runtime } from '../runtime.js';
 import type { SessionRecord } from '../sessions/session-record.js';
+import { HasherBusyError } from '../users/password-hasher.js';
 import { userPrincipal } from '../users/principal.js';
 import { UserError } from '../users/user-service.js';
+import { finishPasswordLogin } from './login/finish-login.js';
+import { HASHER_BUSY } from './login/login-form.js';
 
 function sessionRows(sessions: SessionRecord[], current: SessionRecord, csrf: string): Html {
   const rows = sessions
@@ -23,15 +29,35 @@ function sessionRows(sessions: SessionRecord[], current: SessionRecord, csrf: st
 
 /** /profile: the signed-in user's own account: sessions and password. */
 export function profileRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const landing = (rt: Runtime, rd: unknown) => safeRedirectTarget(rd, rt.config) ?? `${rt.portal.origin}/profile`;
+
+  /**
+   * The partial session a one-time password from `gatehouse recover` signed
+   * in to, with its user: good for setting a new password and nothing else.
+   */
+  function oneTimeSignIn(request: FastifyRequest, rt: Runtime): { session: SessionRecord; user: User } | null {
+    const session = sessionAllowing(ctx, request, rt, ['password_change']);
+    if (session?.pending !== 'password_change' || !session.principal.id.startsWith('local:')) return null;
+    const user = ctx.users.findById(session.principal.id.slice('local:'.length));
+    return user ? { session, user } : null;
+  }
+
+  function renderPasswordChange(request: FastifyRequest, reply: FastifyReply, rt: Runtime, found: { user: User }, status: number, rd: unknown, error?: string): FastifyReply {
+    const csrf = ctx.csrf.issue(request, reply, rt.cookie.secure);
+    const vars = { username: found.user.username, csrf, rd: landing(rt, rd), error: errorBox(error) };
+    return sendHtml(reply, status, page('Choose a new password', 'password-change', vars, { openMode: false }), redirectFormTargets(rt.config));
+  }
+
   function render(request: FastifyRequest, reply: FastifyReply, status: number, message?: { error?: string; notice?: string }): FastifyReply {
     const rt = ctx.runtime();
     const session = currentSession(ctx, request, rt);
-    if (!session) return seeOther(reply, `/login?rd=${encodeURIComponent(`${rt.portal.origin}/profile`)}`);
+    if (!session) {
+      if (oneTimeSignIn(request, rt)) return seeOther(reply, '/profile/password');
+      return seeOther(reply, `/login?rd=${encodeURIComponent(`${rt.portal.origin}/profile`)}`);
+    }
     const csrf = ctx.csrf.issue(request, reply, rt.cookie.secure);
     const mine = ctx.sessions.list((s) => s.principal.id === session.principal.id);
     const local = session.principal.id.startsWith('local:');
-    const mustChange = local && ctx.users.findById(session.principal.id.slice(6))?.mustChangePassword === true;
-    if (mustChange && !message) message = { notice: 'Choose a new password now: the current one was printed by `gatehouse recover`.' };
     return sendHtml(
       reply,
       status,
@@ -67,10 +93,36 @@ export function profileRoutes(app: FastifyInstance, ctx: AppContext): void {
     return seeOther(reply, '/profile');
   });
 
-  app.post<{ Body: { csrf?: unknown; current?: unknown; password?: unknown } }>('/profile/password', async (request, reply) => {
+  // The step after signing in with a one-time password: a new password, then on as after any login.
+  app.get<{ Querystring: { rd?: string } }>('/profile/password', (request, reply) => {
     const rt = ctx.runtime();
+    const found = oneTimeSignIn(request, rt);
+    if (found) return renderPasswordChange(request, reply, rt, found, 200, request.query.rd);
+    return seeOther(reply, currentSession(ctx, request, rt) ? '/profile' : `/login?rd=${encodeURIComponent(`${rt.portal.origin}/profile`)}`);
+  });
+
+  app.post<{ Body: { csrf?: unknown; current?: unknown; password?: unknown; rd?: unknown } }>('/profile/password', async (request, reply) => {
+    const rt = ctx.runtime();
+    const body = (request.body ?? {}) as { csrf?: unknown; current?: unknown; password?: unknown; rd?: unknown };
+    const oneTime = oneTimeSignIn(request, rt);
+    if (oneTime) {
+      if (!ctx.csrf.verify(request, body.csrf, rt.portal.origin)) return renderPasswordChange(request, reply, rt, oneTime, 403, body.rd, 'The form expired. Please try again.');
+      if (typeof body.password !== 'string' || body.password === '') return renderPasswordChange(request, reply, rt, oneTime, 400, body.rd, 'Enter your new password.');
+      const ip = clientIp(request, rt.trustedProxies);
+      let user: User;
+      try {
+        // No "current password": the one-time password is used up; this session is the proof, and only for this.
+        user = await ctx.users.replaceOneTimePassword(oneTime.user.id, body.password, { name: oneTime.user.username, ip });
+      } catch (error) {
+        if (error instanceof UserError) return renderPasswordChange(request, reply, rt, oneTime, 400, body.rd, error.message);
+        if (error instanceof HasherBusyError) return renderPasswordChange(request, reply, rt, oneTime, 503, body.rd, HASHER_BUSY);
+        throw error;
+      }
+      await ctx.sessions.revokeWhere((s) => s.principal.id === oneTime.session.principal.id);
+      // As after any password login: a full session, or the second factor / enrolment still owed.
+      return finishPasswordLogin(ctx, rt, user, request, reply, landing(rt, body.rd));
+    }
     const session = currentSession(ctx, request, rt);
-    const body = (request.body ?? {}) as { csrf?: unknown; current?: unknown; password?: unknown };
     if (!session || !ctx.csrf.verify(request, body.csrf, rt.portal.origin)) return render(request, reply, 403, { error: 'The form expired. Please try again.' });
     if (typeof body.current !== 'string' || typeof body.password !== 'string') return render(request, reply, 400, { error: 'Enter your current and your new password.' });
     const ip = clientIp(request, rt.trustedProxies);

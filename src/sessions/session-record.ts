@@ -18,12 +18,14 @@ export interface SessionRecord {
   readonly userAgent: string;
   /**
    * A partial session: the password was right but a second factor (or its
-   * enrolment) is still owed. It never passes a check or reaches an API.
+   * enrolment, or replacing a one-time password) is still owed. It never
+   * passes a check or reaches an API.
    */
   readonly pending?: PendingStep;
 }
 
-export type PendingStep = 'second_factor' | 'enrolment';
+/** `password_change`: signed in with the one-time password `gatehouse recover` printed; only a new password (or signing out) comes next. */
+export type PendingStep = 'second_factor' | 'enrolment' | 'password_change';
 
 /**
  * Where sessions live. `get` is synchronous because the forward-auth hot path

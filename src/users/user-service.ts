@@ -3,6 +3,7 @@ import type { UsersStore } from '../../config/users-store.js';
 import type { User, UsersFile } from '../../config/users-schema.js';
 import type { PasswordCheck, Role } from '../../strategies/types.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import { constantTimeEqual } from '../crypto/constant-time.js';
 import type { BanEvent, Regulator } from '../security/regulation.js';
 import { HasherBusyError, type PasswordHasher } from './password-hasher.js';
 import { passwordProblem } from './password-policy.js';
@@ -41,8 +42,30 @@ export interface UserPatch {
   readonly email?: string | undefined;
 }
 
-/** What the login form, JSON login and Basic auth get back. */
-export type LoginResult = { ok: true; user: User } | { ok: false; reason: 'invalid' | 'busy' };
+/**
+ * What the login form, JSON login and Basic auth get back.
+ * `password_change_required`: the password is right but one-time (printed by
+ * `gatehouse recover`) and this login is not the one place that takes it.
+ */
+export type LoginResult = { ok: true; user: User } | { ok: false; reason: 'invalid' | 'busy' | 'password_change_required' };
+
+export interface LoginOptions {
+  /**
+   * Set by the portal's sign-in form only: the one login a one-time password
+   * is good for, which uses it up. Everywhere else (JSON login, Basic auth,
+   * "current password" checks) a one-time password is refused.
+   */
+  readonly useOneTimePassword?: boolean;
+}
+
+/** A one-time password was used or replaced while a login was verifying it. */
+class OneTimePasswordGone extends Error {}
+
+/** The account without the "one-time password used" mark: for every password change. */
+function withoutOneTimeMark(user: User): User {
+  const { oneTimePasswordUsedAt: _used, ...rest } = user;
+  return rest;
+}
 
 /** Public view of a user: everything but the hash. */
 export type UserView = Omit<User, 'passwordHash'> & { hasPassword: boolean };
@@ -128,8 +151,30 @@ export class UserService {
   async setPassword(username: string, password: string, actor: Actor, options: { mustChange?: boolean } = {}): Promise<User> {
     this.assertPassword(password);
     const passwordHash = await this.deps.hasher.hash(password, this.deps.bcryptCost());
-    const user = await this.change(username, (u, stamp) => ({ ...u, passwordHash, passwordChangedAt: stamp, mustChangePassword: options.mustChange ?? false }));
+    const user = await this.change(username, (u, stamp) => ({ ...withoutOneTimeMark(u), passwordHash, passwordChangedAt: stamp, mustChangePassword: options.mustChange ?? false }));
     await this.deps.audit.record({ event: 'user.password', actor: actor.name, target: user.username, ip: actor.ip });
+    return user;
+  }
+
+  /**
+   * The step a one-time sign-in leads to: a new password replaces the one-time
+   * password that signed in. Refused unless that password really was used
+   * (and not replaced since, e.g. by another `gatehouse recover`), and when
+   * the new password is the one-time password again.
+   */
+  async replaceOneTimePassword(userId: string, password: string, actor: Actor): Promise<User> {
+    this.assertPassword(password);
+    const before = this.findById(userId);
+    const usable = (u: User | undefined): u is User => u !== undefined && u.mustChangePassword && u.oneTimePasswordUsedAt !== undefined && !u.disabled;
+    const gone = () => new UserError('no_one_time_password', 'this sign-in can no longer set a password; sign in again');
+    if (!usable(before)) throw gone();
+    if (await this.deps.hasher.verify(password, before.passwordHash)) throw new UserError('same_password', 'choose a new password, not the one-time password');
+    const passwordHash = await this.deps.hasher.hash(password, this.deps.bcryptCost());
+    const user = await this.change(before.username, (u, stamp) => {
+      if (u.id !== userId || !usable(u) || !constantTimeEqual(u.passwordHash, before.passwordHash)) throw gone();
+      return { ...withoutOneTimeMark(u), passwordHash, passwordChangedAt: stamp, mustChangePassword: false };
+    });
+    await this.deps.audit.record({ event: 'user.password', actor: actor.name, target: user.username, ip: actor.ip, details: { replaced: 'one_time_password' } });
     return user;
   }
 
@@ -193,7 +238,7 @@ export class UserService {
    * banned clients cost the same bcrypt verify as a wrong password and get
    * the same answer, so none of them can be told apart from outside.
    */
-  async checkLogin(username: string, password: string, ip: string): Promise<LoginResult> {
+  async checkLogin(username: string, password: string, ip: string, options: LoginOptions = {}): Promise<LoginResult> {
     const user = usernameProblem(username) === null ? this.find(username) : undefined;
     const regulator = this.deps.regulator;
     const banned = regulator?.isBanned(user?.usernameKey ?? null, ip) ?? false;
@@ -205,24 +250,70 @@ export class UserService {
       throw error;
     }
     if (ok && user && !user.disabled && !banned) {
+      if (user.mustChangePassword) return this.oneTimeLogin(user, ip, options);
       regulator?.recordSuccess(user.usernameKey, ip);
       await this.deps.audit.record({ event: 'login.success', actor: user.username, ip, outcome: 'success', details: { method: 'password' } });
       return { ok: true, user };
     }
-    const bans = banned ? [] : (regulator?.recordFailure(user?.usernameKey ?? null, ip) ?? []);
-    await this.deps.audit.record({
-      event: 'login.failure',
-      actor: 'anonymous',
-      target: user ? user.username : undefined,
-      ip,
-      outcome: 'failure',
-      details: { reason: banned ? 'banned' : !user ? 'unknown_user' : user.disabled ? 'disabled' : 'wrong_password' },
-    });
+    return this.refuse(user, ip, banned ? 'banned' : !user ? 'unknown_user' : user.disabled ? 'disabled' : 'wrong_password');
+  }
+
+  /** A failed login: counted toward regulation (except while banned), audited, and answered like a wrong password. */
+  private async refuse(user: User | undefined, ip: string, reason: string): Promise<LoginResult> {
+    const regulator = this.deps.regulator;
+    const bans = reason === 'banned' ? [] : (regulator?.recordFailure(user?.usernameKey ?? null, ip) ?? []);
+    await this.deps.audit.record({ event: 'login.failure', actor: 'anonymous', target: user ? user.username : undefined, ip, outcome: 'failure', details: { reason } });
     this.deps.onBan?.(bans);
     for (const ban of bans) {
       await this.deps.audit.record({ event: 'regulation.ban', actor: 'system', target: ban.key, ip, details: { kind: ban.kind, until: new Date(ban.until).toISOString() } });
     }
     return { ok: false, reason: 'invalid' };
+  }
+
+  /**
+   * The right password, and it is one-time. Used once already: it is a wrong
+   * password now. Not the portal form: refused, and left for the form. The
+   * form: let through once, marked used in the same write that decides it.
+   */
+  private async oneTimeLogin(user: User, ip: string, options: LoginOptions): Promise<LoginResult> {
+    if (user.oneTimePasswordUsedAt !== undefined) return this.refuse(user, ip, 'one_time_password_used');
+    if (options.useOneTimePassword !== true) {
+      await this.deps.audit.record({ event: 'login.failure', actor: 'anonymous', target: user.username, ip, outcome: 'failure', details: { reason: 'password_change_required' } });
+      return { ok: false, reason: 'password_change_required' };
+    }
+    const used = await this.useOneTimePassword(user);
+    if (!used) return this.refuse(user, ip, 'one_time_password_used');
+    this.deps.regulator?.recordSuccess(user.usernameKey, ip);
+    await this.deps.audit.record({ event: 'user.one-time-password.used', actor: used.username, target: used.username, ip, outcome: 'success' });
+    await this.deps.audit.record({ event: 'login.success', actor: used.username, ip, outcome: 'success', details: { method: 'password', oneTimePassword: true } });
+    return { ok: true, user: used };
+  }
+
+  /**
+   * Marks the one-time password `verified` carries as used, in one locked
+   * write that re-reads users.json first: of two logins racing (in this
+   * process or another), exactly one finds it unused. Null when it was used
+   * or replaced meanwhile, or the account changed so it may not sign in.
+   */
+  private async useOneTimePassword(verified: User): Promise<User | null> {
+    let used: User | undefined;
+    try {
+      await this.store.update((doc) => {
+        const stamp = new Date(this.deps.now()).toISOString();
+        const users = doc.users.map((u) => {
+          if (u.id !== verified.id) return u;
+          if (!u.mustChangePassword || u.oneTimePasswordUsedAt !== undefined || u.disabled || !constantTimeEqual(u.passwordHash, verified.passwordHash)) throw new OneTimePasswordGone();
+          used = { ...u, oneTimePasswordUsedAt: stamp, updatedAt: stamp };
+          return used;
+        });
+        if (!used) throw new OneTimePasswordGone();
+        return { ...doc, users };
+      });
+    } catch (error) {
+      if (error instanceof OneTimePasswordGone) return null;
+      throw error;
+    }
+    return used ?? null;
   }
 
   /** True while regulation bans this account or client address. */
@@ -233,7 +324,9 @@ export class UserService {
   /** StrategyServices.checkPassword: a login that yields a principal. */
   async checkPassword(username: string, password: string, ip: string): Promise<PasswordCheck> {
     const result = await this.checkLogin(username, password, ip);
-    return result.ok ? { ok: true, principal: userPrincipal(result.user) } : result;
+    if (result.ok) return { ok: true, principal: userPrincipal(result.user) };
+    // A one-time password is for the portal form only: Basic gets the answer a wrong password gets.
+    return { ok: false, reason: result.reason === 'busy' ? 'busy' : 'invalid' };
   }
 
   private assertPassword(password: string): void {

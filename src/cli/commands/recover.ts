@@ -10,6 +10,10 @@ import type { CliContext } from '../context.js';
  * sign in with a password (creating one, or restoring the one named), print
  * a one-time password for it, cancel any pending mode switch, and switch to
  * userPassword mode. The running server picks every change up from disk.
+ *
+ * The password is one-time (`mustChangePassword`): it signs in once, on the
+ * portal's login form only (never JSON login or Basic auth), into a session
+ * that can only set a new password; from then on it verifies nowhere.
  */
 export async function recover(ctx: CliContext, argv: readonly string[]): Promise<number> {
   const { options } = parseArgs(argv);
@@ -30,7 +34,7 @@ export async function recover(ctx: CliContext, argv: readonly string[]): Promise
     username = existing.username;
   } else {
     if (typeof requested !== 'string' && users.find('admin')) username = `admin-${randomBytes(2).toString('hex')}`;
-    await users.create({ username, role: 'admin', password }, ctx.actor);
+    await users.create({ username, role: 'admin' }, ctx.actor);
     await users.setPassword(username, password, ctx.actor, { mustChange: true });
   }
   // A switch waiting for confirmation would otherwise roll back over the recovery.
@@ -38,7 +42,10 @@ export async function recover(ctx: CliContext, argv: readonly string[]): Promise
   const before = config.current.mode;
   await config.update((c) => ({ ...c, mode: 'userPassword' }) as Config);
   await ctx.audit().record({ event: 'recover', actor: ctx.actor.name, target: username, details: { from: before, to: 'userPassword' } });
-  process.stderr.write(`Recovered: Gatehouse is in userPassword mode (was ${before}). Sign in as "${username}" with this one-time password, then change it on /profile:\n`);
+  process.stderr.write(
+    `Recovered: Gatehouse is in userPassword mode (was ${before}). Sign in as "${username}" on the portal's /login page with this password. ` +
+      'It works once, there only (not for JSON login or Basic auth), and the next step asks for your new password:\n',
+  );
   process.stdout.write(`${password}\n`);
   return 0;
 }

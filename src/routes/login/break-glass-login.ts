@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app-context.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Runtime } from '../../runtime.js';
-import type { LoginResult, UserService } from '../../users/user-service.js';
+import type { LoginOptions, LoginResult, UserService } from '../../users/user-service.js';
 import type { LoginForm, LoginPageRenderer } from './login-form.js';
 import { passwordLogin } from './password-login.js';
 
@@ -22,8 +22,8 @@ export async function breakGlassLogin(ctx: AppContext, rt: Runtime, form: LoginF
 
 /** The user service, except that a login by anyone but an enabled admin fails. */
 function adminsOnly(users: UserService, audit: AuditLog): UserService {
-  const checkLogin = async (username: string, password: string, ip: string): Promise<LoginResult> => {
-    const result = await users.checkLogin(username, password, ip);
+  const checkLogin = async (username: string, password: string, ip: string, options?: LoginOptions): Promise<LoginResult> => {
+    const result = await users.checkLogin(username, password, ip, options);
     if (!result.ok || result.user.role === 'admin') return result;
     await audit.record({ event: 'login.failure', actor: 'anonymous', target: result.user.username, ip, outcome: 'failure', details: { reason: 'not_a_break_glass_admin', method: 'password' } });
     return { ok: false, reason: 'invalid' };

@@ -14,7 +14,8 @@ export async function passwordLogin(ctx: AppContext, rt: Runtime, form: LoginFor
   if (typeof form.username !== 'string' || typeof form.password !== 'string' || form.username === '' || form.password === '') {
     return renderPage(400, 'Enter your username and password.');
   }
-  const result = await ctx.users.checkLogin(form.username.trim(), form.password, clientIp(request, rt.trustedProxies));
+  // The portal form is the one place a one-time password from `gatehouse recover` signs in (once).
+  const result = await ctx.users.checkLogin(form.username.trim(), form.password, clientIp(request, rt.trustedProxies), { useOneTimePassword: true });
   if (!result.ok) return renderPage(result.reason === 'busy' ? 503 : 401, result.reason === 'busy' ? HASHER_BUSY : WRONG_CREDENTIALS);
   return finishPasswordLogin(ctx, rt, result.user, request, reply, form.landing);
 }
