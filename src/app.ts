@@ -18,6 +18,7 @@ import { adminUserRoutes } from './routes/admin/users.js';
 import { adminModeRoutes } from './routes/admin/mode.js';
 import { adminRuleRoutes } from './routes/admin/rules.js';
 import { adminSecurityRoutes } from './routes/admin/security.js';
+import { adminOidcRoutes } from './routes/admin/oidc.js';
 import { adminAuditRoutes } from './routes/admin/audit.js';
 import { adminTokenRoutes } from './routes/admin/tokens.js';
 import { oidcRoutes } from './routes/oidc.js';
@@ -141,6 +142,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     adminModeRoutes(portal, ctx);
     adminRuleRoutes(portal, ctx);
     adminSecurityRoutes(portal, ctx);
+    adminOidcRoutes(portal, ctx);
     adminAuditRoutes(portal, ctx);
     adminTokenRoutes(portal, ctx);
     oidcRoutes(portal, ctx);

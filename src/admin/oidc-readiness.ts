@@ -16,6 +16,19 @@ export class OidcReadiness {
     this.testLogin = { issuer, username };
   }
 
+  /** What has been seen of `issuer` (for the settings page). */
+  status(issuer: string | undefined): { discovered: boolean; testLogin: { username: string } | null } {
+    const discovered = issuer !== undefined && this.discovered === issuer;
+    const testLogin = issuer !== undefined && this.testLogin?.issuer === issuer ? { username: this.testLogin.username } : null;
+    return { discovered, testLogin };
+  }
+
+  /** The provider settings changed (client id or secret too): what was tried no longer counts. */
+  forget(): void {
+    this.discovered = null;
+    this.testLogin = null;
+  }
+
   /** Null when `issuer` is ready, else what is missing. */
   problem(issuer: string | undefined): string | null {
     if (!issuer) return 'set up the OIDC provider first (issuer URL, client id)';

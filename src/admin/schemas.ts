@@ -66,3 +66,42 @@ export const RequireTwoFactorBody = z.strictObject({ required: z.boolean() });
 
 /** For writes that take no fields (confirm, reset 2FA, new instance token): `{}`, nothing else. */
 export const EmptyBody = z.strictObject({});
+
+// ------------------------------------------------------------------ OIDC (Settings → OIDC)
+
+const GroupValues = z.array(z.string().min(1).max(256)).max(100);
+
+/** The group → role mapping fields, as the preview may override them. */
+const OidcMappingFields = {
+  adminGroupClaim: z.string().min(1).max(256).optional(),
+  adminGroupValues: GroupValues.optional(),
+  editorGroupValues: GroupValues.optional(),
+  fallbackRole: z.enum([...ROLES, 'deny']).optional(),
+};
+
+/**
+ * The oauth2 settings. An omitted field keeps its saved value (or the default
+ * on first setup); the result is validated again by the config schema.
+ * `clientSecret` is write-only: omitted keeps the stored one, '' or null
+ * clears it (a public client).
+ */
+export const OidcSettingsBody = z.strictObject({
+  issuerUrl: z.string().min(1).max(2048).optional(),
+  clientId: z.string().min(1).max(256).optional(),
+  clientSecret: z.string().max(4096).nullable().optional(),
+  scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/, 'a scope name without spaces or quotes')).min(1).max(32).optional(),
+  ...OidcMappingFields,
+  allowLocalAdmins: z.boolean().optional(),
+});
+
+/** Discovery against these provider settings, or the saved ones for `{}`. No secret: discovery does not use it. */
+export const OidcDiscoveryBody = z.strictObject({
+  issuerUrl: z.string().min(1).max(2048).optional(),
+  clientId: z.string().min(1).max(256).optional(),
+});
+
+/** A sample claim set, mapped with the saved mapping (fields given here override it). */
+export const OidcPreviewBody = z.strictObject({
+  claims: z.record(z.string().max(256), z.unknown()),
+  mapping: z.strictObject(OidcMappingFields).optional(),
+});

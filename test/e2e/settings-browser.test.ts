@@ -283,10 +283,11 @@ describe('settings page in Chromium through nginx', () => {
     await expect.poll(() => page().locator('#rules-status .error').innerText()).toMatch(/^The rules were not saved: rule 2\.domain/);
   });
 
-  it('the other tabs: OIDC note, API tokens (own token shown once), security settings; readable on a phone', async () => {
+  it('the other tabs: OIDC settings, API tokens (own token shown once), security settings; readable on a phone', async () => {
     await openSettings('oidc');
-    await expect.poll(() => page().locator('#oidc-note').isVisible()).toBe(true);
-    expect(await page().getByRole('link', { name: 'Test sign-in with the provider' }).getAttribute('href')).toBe('/api/auth/oidc/start?test=1');
+    await expect.poll(() => page().locator('#oidc-form').isVisible()).toBe(true);
+    await expect.poll(() => page().getByLabel('Callback (redirect) URL').inputValue()).toBe(`${portal}/api/auth/oidc/callback`);
+    expect(await page().getByRole('button', { name: 'Test discovery' }).isVisible()).toBe(true);
     await screenshot(page(), 'settings-oidc');
 
     await openTab('API tokens');
