@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { unlink } from 'node:fs/promises';
 import type { Logger } from 'pino';
@@ -69,7 +70,12 @@ export class ModeSwitcher {
     this.file = join(deps.dataDir, 'mode-switch.json');
   }
 
+  /** The switch waiting for confirmation; one cancelled from the shell (`gatehouse recover` deletes its file) is forgotten. */
   pending(): PendingSwitch | null {
+    if (this.pendingSwitch && !existsSync(this.file)) {
+      clearTimeout(this.timer);
+      this.pendingSwitch = null;
+    }
     return this.pendingSwitch;
   }
 
@@ -130,7 +136,7 @@ export class ModeSwitcher {
 
   /** Makes the pending switch permanent. `sessionMode` is the mode the confirming session belongs to. */
   async confirm(by: string, sessionMode: AuthMode): Promise<void> {
-    const pending = this.pendingSwitch;
+    const pending = this.pending();
     if (!pending) throw new ModeSwitchError('nothing_pending', 'there is no switch waiting for confirmation');
     if (sessionMode !== pending.to || this.deps.config.current.mode !== pending.to) {
       throw new ModeSwitchError('wrong_session', `confirm from a session signed in under ${pending.to} mode`);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { readFile } from 'node:fs/promises';
+import { readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createAppFixture, type AppFixture } from '../support/app-fixture.js';
 import { jsonWriteHeaders } from '../support/login.js';
@@ -53,5 +53,20 @@ describe('mode switch with commit-confirm', () => {
     expect(res.statusCode).toBe(409);
     const ok = await fx.app.inject({ method: 'POST', url: '/api/admin/mode', remoteAddress: '127.0.0.1', headers: await jsonWriteHeaders(fx.app, cookie), payload: { mode: 'open', confirmation: 'open' } });
     expect(ok.statusCode).toBe(200);
+  });
+
+  it('a switch cancelled from the shell (its file deleted, as `gatehouse recover` does) is no longer reported, confirmed or rolled back', async () => {
+    fx = await createAppFixture({ mode: 'open', security: { bcryptCost: 12, switchConfirmWindow: '400ms' } });
+    await fx.accounts.users.create({ ...ADMIN, role: 'admin' }, { name: 'test' });
+    const switched = await fx.app.inject({ method: 'POST', url: '/api/admin/mode', remoteAddress: '127.0.0.1', headers: await jsonWriteHeaders(fx.app), payload: { mode: 'userPassword' } });
+    expect(switched.statusCode).toBe(200);
+    expect(fx.modeSwitcher.pending()).not.toBeNull();
+    await unlink(join(fx.dataDir, 'mode-switch.json'));
+    expect(fx.modeSwitcher.pending()).toBeNull();
+    const cookie = await sessionCookie(fx);
+    const confirm = await fx.app.inject({ method: 'POST', url: '/api/admin/mode/confirm', remoteAddress: '127.0.0.1', headers: await jsonWriteHeaders(fx.app, cookie), payload: {} });
+    expect(confirm.statusCode).toBe(409);
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(fx.store.current.mode).toBe('userPassword');
   });
 });
