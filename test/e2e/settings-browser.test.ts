@@ -43,7 +43,7 @@ describe('settings page in Chromium through nginx', () => {
         mode: 'open',
         domains: [BROWSER_DOMAIN],
         session: { cookieDomain: BROWSER_DOMAIN },
-        security: { bcryptCost: 10, switchConfirmWindow: `${CONFIRM_WINDOW_MS / 1000}s`, regulation: { maxRetries: 100 } },
+        security: { bcryptCost: 12, switchConfirmWindow: `${CONFIRM_WINDOW_MS / 1000}s`, regulation: { maxRetries: 100 } },
       },
       env: { portalUrl: portal },
     });
