@@ -27,7 +27,8 @@ RUN mkdir -p /data && chown node:node /data \
  && ln -s /app/dist/src/cli/main.js /usr/local/bin/gatehouse
 USER node
 VOLUME ["/data"]
-EXPOSE 9092
+# 9093 is the conventional GATEHOUSE_PROXY_PORT (proxy mode); it is opened only when set.
+EXPOSE 9092 9093
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.GATEHOUSE_PORT||9092)+'/api/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # Same entry point as `npm start`, without rebuilding at every start.

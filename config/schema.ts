@@ -119,6 +119,26 @@ const PasskeysSchema = z.strictObject({
   origins: z.array(HttpUrl).optional(),
 });
 
+/** One app Gatehouse serves itself when no proxy is in front (GATEHOUSE_PROXY_PORT). */
+const ProxyAppSchema = z.strictObject({
+  /** The public host name the app is reached at; must lie inside `domains`. */
+  host: Hostname,
+  /** Where the app listens, e.g. http://127.0.0.1:3000 (no path, query or credentials). */
+  upstream: HttpUrl.refine((value) => {
+    if (!URL.canParse(value)) return true; // HttpUrl already said so
+    const url = new URL(value);
+    return url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+  }, 'must be an origin such as http://127.0.0.1:3000, without path, query or credentials'),
+});
+
+const ProxySchema = z.strictObject({
+  apps: z
+    .array(ProxyAppSchema)
+    .max(100)
+    .refine((apps) => new Set(apps.map((a) => a.host)).size === apps.length, 'each host may appear only once')
+    .default([]),
+});
+
 export const DEFAULT_TRUSTED_PROXIES = ['127.0.0.0/8', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '::1/128', 'fc00::/7'];
 
 const BaseSchema = z.strictObject({
@@ -136,6 +156,8 @@ const BaseSchema = z.strictObject({
   oauth2: OAuth2Schema.optional(),
   security: SecuritySchema.prefault({}),
   passkeys: PasskeysSchema.prefault({}),
+  /** Proxy mode: apps Gatehouse forwards to itself, on GATEHOUSE_PROXY_PORT. */
+  proxy: ProxySchema.prefault({}),
 });
 
 /** `mode` discriminates: an oauth2 config without its provider settings fails to parse. */

@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Bindings, ChildLoggerOptions } from 'pino';
 import formbody from '@fastify/formbody';
-import { createAppContext, type AppDeps } from './app-context.js';
+import { createAppContext, type AppContext, type AppDeps } from './app-context.js';
 import { TOKEN_IN_TEXT } from './tokens/token-service.js';
 import { forwardAuthRoutes } from './routes/forward-auth.js';
 import { healthRoutes } from './routes/health.js';
@@ -97,8 +97,7 @@ function requestLogger(logger: FastifyBaseLogger, bindings: Bindings, options: C
  * Builds the Fastify app without listening, so tests drive it with
  * `app.inject()` and boot code decides where it listens.
  */
-export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const ctx = createAppContext(deps);
+export async function buildApp(deps: AppDeps, ctx: AppContext = createAppContext(deps)): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     // One log line per request would dominate the forward-auth hot path; decisions log themselves.

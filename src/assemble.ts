@@ -5,7 +5,8 @@ import type { ConfigStore } from '../config/config-store.js';
 import { ModeSwitcher } from './admin/mode-switcher.js';
 import { OidcReadiness } from './admin/oidc-readiness.js';
 import { buildApp } from './app.js';
-import type { AppDeps } from './app-context.js';
+import { createAppContext, type AppDeps } from './app-context.js';
+import { buildProxyApp } from './proxy/proxy-app.js';
 import { systemRandom } from './crypto/random.js';
 import type { EnvSettings } from './env.js';
 import { CsrfGuard } from './http/csrf.js';
@@ -41,6 +42,8 @@ export interface AssembleOptions {
 /** The wired object graph: the app and the pieces around it that callers (and tests) reach into. */
 export interface Gatehouse {
   readonly app: FastifyInstance;
+  /** Proxy mode's listener, built when GATEHOUSE_PROXY_PORT is set; the caller listens. */
+  readonly proxy: FastifyInstance | undefined;
   readonly store: ConfigStore;
   readonly sessions: SessionManager;
   readonly accounts: AccountServices;
@@ -106,7 +109,7 @@ export async function assembleGatehouse(options: AssembleOptions): Promise<Gateh
       oauth2Readiness: () => oidcReadiness.problem(store.current.oauth2?.issuerUrl),
     });
     endSessionsOnConfigChange(store, sessions, log);
-    const app = await buildApp({
+    const deps: AppDeps = {
       config: store,
       env,
       sessions,
@@ -125,10 +128,15 @@ export async function assembleGatehouse(options: AssembleOptions): Promise<Gateh
       oidcReadiness,
       runtime: holder.current,
       oidc: options.extras?.oidc,
-    });
+    };
+    // One context for both listeners: proxy mode judges with the check's own state.
+    const ctx = createAppContext(deps);
+    const app = await buildApp(deps, ctx);
+    const proxy = env.proxyPort === undefined ? undefined : await buildProxyApp(ctx);
     const services = accounts;
     return {
       app,
+      proxy,
       store,
       sessions,
       accounts: services,
@@ -146,6 +154,7 @@ export async function assembleGatehouse(options: AssembleOptions): Promise<Gateh
       async close() {
         modeSwitcher.stop();
         store.close();
+        await proxy?.close();
         await app.close();
         await services.close();
         await sessionStore.close();

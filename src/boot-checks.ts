@@ -1,3 +1,4 @@
+import { isWithinDomain } from '../config/hostname.js';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { CONFIG_FILE, decodeConfig } from '../config/config-store.js';
@@ -29,6 +30,14 @@ export function bootReport(config: Config, env: EnvSettings, users?: { hasUsable
     problems.push('users: userPassword mode has no enabled admin with a password; add one with `gatehouse user add <name> --role admin`');
   }
   if (config.domains.length === 0) problems.push('domains: no protected domain; add one, e.g. `gatehouse config set domains \'["example.com"]\'`');
+  for (const app of config.proxy.apps) {
+    if (!config.domains.some((domain) => isWithinDomain(app.host, domain))) {
+      problems.push(`proxy.apps: ${app.host} is not inside a protected domain (${config.domains.join(', ') || 'none'}); every request to it would be refused`);
+    }
+  }
+  if (config.proxy.apps.length > 0 && env.proxyPort === undefined) {
+    warnings.push('proxy.apps is set but GATEHOUSE_PROXY_PORT is not: Gatehouse will not proxy these apps until it is');
+  }
   const portal = effectivePortalUrl(config, env);
   if (portal.protocol === 'http:' && !isLoopbackPortal(portal) && config.mode !== 'open') {
     warnings.push(`portal ${portal.origin} is plain http on a non-local host: browsers will not keep the Secure session cookie; serve the portal over https`);

@@ -12,6 +12,8 @@ export interface EnvSettings {
   readonly logLevel: string;
   /** Sessions in Redis (several replicas) instead of the data dir. */
   readonly redisUrl?: string | undefined;
+  /** Proxy mode: also listen here and forward `proxy.apps` requests after the check. */
+  readonly proxyPort?: number | undefined;
 }
 
 export const MIN_SECRET_LENGTH = 32;
@@ -26,6 +28,7 @@ export function readEnv(env: NodeJS.ProcessEnv): EnvSettings {
     portalUrl: env.GATEHOUSE_PORTAL_URL || undefined,
     logLevel: env.GATEHOUSE_LOG_LEVEL || 'info',
     redisUrl: env.GATEHOUSE_REDIS_URL || undefined,
+    proxyPort: env.GATEHOUSE_PROXY_PORT === undefined || env.GATEHOUSE_PROXY_PORT === '' ? undefined : Number(env.GATEHOUSE_PROXY_PORT),
   };
 }
 
@@ -33,6 +36,9 @@ export function readEnv(env: NodeJS.ProcessEnv): EnvSettings {
 export function envProblems(env: EnvSettings, needsSecret: boolean): string[] {
   const problems: string[] = [];
   if (!Number.isInteger(env.port) || env.port < 0 || env.port > 65535) problems.push('GATEHOUSE_PORT: must be a port number (0-65535)');
+  if (env.proxyPort !== undefined && (!Number.isInteger(env.proxyPort) || env.proxyPort < 0 || env.proxyPort > 65535)) {
+    problems.push('GATEHOUSE_PROXY_PORT: must be a port number (0-65535)');
+  }
   if (needsSecret) {
     const secret = env.sessionSecret;
     if (secret === undefined || secret === '') {

@@ -16,6 +16,8 @@ export class BootError extends Error {
 }
 
 export interface RunningServer {
+  /** Proxy mode's port, when GATEHOUSE_PROXY_PORT is set. */
+  readonly proxyPort: number | undefined;
   readonly app: FastifyInstance;
   readonly address: string;
   readonly port: number;
@@ -48,18 +50,27 @@ export async function startServer(env: EnvSettings, log: Logger): Promise<Runnin
       },
     });
     await gatehouse.start();
-    const { app, holder } = gatehouse;
+    const { app, holder, proxy } = gatehouse;
     await app.listen({ port: env.port, host: env.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : env.port;
     const rt = holder.current();
     log.info({ mode: rt.config.mode, domains: rt.config.domains, portal: rt.portal.origin }, `Gatehouse listening on http://${env.host}:${port} in ${rt.config.mode} mode; protecting ${rt.config.domains.join(', ')}`);
+    let proxyPort: number | undefined;
+    if (proxy) {
+      await proxy.listen({ port: env.proxyPort, host: env.host });
+      const proxyAddress = proxy.server.address();
+      proxyPort = typeof proxyAddress === 'object' && proxyAddress ? proxyAddress.port : env.proxyPort;
+      const apps = rt.config.proxy.apps.map((a) => `${a.host} → ${a.upstream}`).join(', ') || 'none yet (add proxy.apps)';
+      log.info({ proxyPort, apps: rt.config.proxy.apps }, `Gatehouse proxying on http://${env.host}:${proxyPort}: ${apps}`);
+    }
     for (const warning of warnings) log.warn(warning);
     const running = gatehouse;
     return {
       app,
       address: env.host,
       port,
+      proxyPort,
       async close() {
         await running.close();
         lock.release();

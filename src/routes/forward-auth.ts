@@ -1,21 +1,18 @@
 import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { NetworkList } from '../../config/network.js';
-import type { AuthResult, Credentials } from '../../strategies/types.js';
-import { decide } from '../authz/decide.js';
+import type { AuthResult } from '../../strategies/types.js';
+import { decisionFor, judge } from '../authz/judge.js';
 import { sendBadRequest, sendDecision, type Endpoint } from '../authz/respond.js';
-import { parseTarget, splitOriginalUrl, type RawTarget, type Target } from '../authz/target.js';
-import { presentedCredentials } from '../http/credentials.js';
+import { splitOriginalUrl, type RawTarget, type Target } from '../authz/target.js';
 import { cookieHeader, readSingleHeaders } from '../http/headers.js';
 import type { AppContext } from '../app-context.js';
-import { TOKEN_IN_TEXT } from '../tokens/token-service.js';
 import type { Runtime } from '../runtime.js';
 
 // Each endpoint reads only the headers its proxy overwrites: nginx passes a
 // client's X-Forwarded-* through untouched, Traefik passes X-Original-*.
 const FORWARD_AUTH_HEADERS = ['x-forwarded-method', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-uri', 'x-forwarded-for', 'authorization'] as const;
 const AUTH_REQUEST_HEADERS = ['x-original-url', 'x-original-method', 'x-forwarded-for', 'authorization'] as const;
-const NO_CREDENTIALS: Credentials = Object.freeze({ kind: 'none' });
 
 function rawForwardAuth(h: Record<(typeof FORWARD_AUTH_HEADERS)[number], string | undefined>): RawTarget {
   return { method: h['x-forwarded-method'], proto: h['x-forwarded-proto'], host: h['x-forwarded-host'], uri: h['x-forwarded-uri'], clientIp: h['x-forwarded-for'] };
@@ -32,7 +29,7 @@ function rawAuthRequest(h: Record<(typeof AUTH_REQUEST_HEADERS)[number], string 
 // the peer once per socket and trustedProxies list (a config change brings a new list).
 const trustedSockets = new WeakMap<Socket, NetworkList>();
 
-function isTrustedPeer(socket: Socket, trustedProxies: NetworkList): boolean {
+export function isTrustedPeer(socket: Socket, trustedProxies: NetworkList): boolean {
   if (trustedSockets.get(socket) === trustedProxies) return true;
   if (!trustedProxies.has(socket.remoteAddress ?? '')) return false;
   trustedSockets.set(socket, trustedProxies);
@@ -64,36 +61,18 @@ export function forwardAuthRoutes(app: FastifyInstance, ctx: AppContext): void {
       authorization = h.authorization;
     }
     if (!raw) return sendBadRequest(reply, 'bad_original_url', 'X-Original-URL is not an absolute URL');
-    const parsed = parseTarget(raw, rt.config);
-    if (!parsed.ok) {
-      request.log.info({ code: parsed.code }, `forward-auth input refused: ${parsed.message}`);
-      return sendBadRequest(reply, parsed.code, parsed.message);
+    const judged = judge(ctx, rt, raw, authorization, cookieHeader(request.raw));
+    if (!judged.ok) {
+      if (judged.logged) request.log.info({ code: judged.code }, `forward-auth input refused: ${judged.message}`);
+      return sendBadRequest(reply, judged.code, judged.message);
     }
-    const target = parsed.target;
-    // A token in a URL ends up in logs and Referer headers: refuse it rather than honour it.
-    if (target.uri.includes('gh_') && TOKEN_IN_TEXT.test(target.uri)) return sendBadRequest(reply, 'token_in_url', 'API tokens must be sent in the Authorization header, never in the URL');
-
-    const presented = presentedCredentials(authorization, cookieHeader(request.raw));
-    let auth: AuthResult | Promise<AuthResult>;
-    if (presented.kind === 'malformed') {
-      if (!presented.challenge) return sendBadRequest(reply, presented.code, 'credentials are malformed or ambiguous');
-      auth = { outcome: 'rejected', challenge: presented.challenge, code: presented.code };
-    } else {
-      let credentials: Credentials = NO_CREDENTIALS;
-      if (presented.kind === 'cookie') {
-        const session = ctx.sessions.verify(presented.value, rt.config.mode);
-        if (session) credentials = { kind: 'session', principal: session.principal };
-      } else {
-        credentials = presented;
-      }
-      auth = rt.strategy.authenticate(credentials, target);
-    }
+    const { target, auth } = judged;
     if (auth instanceof Promise) return auth.then((result) => answer(request, reply, endpoint, target, result, rt));
     return answer(request, reply, endpoint, target, auth, rt);
   }
 
   function answer(request: FastifyRequest, reply: FastifyReply, endpoint: Endpoint, target: Target, auth: AuthResult, rt: Runtime): FastifyReply {
-    const decision = decide(target, auth, ctx.decideContext(rt));
+    const decision = decisionFor(ctx, rt, target, auth);
     if (decision.kind !== 'allow') request.log.debug({ decision: decision.kind, rule: decision.rule, host: target.host }, 'forward-auth decision');
     return sendDecision(reply, endpoint, decision, target, rt.portal);
   }

@@ -118,3 +118,27 @@ describe('readConfigForCheck', () => {
     expect(config?.version).toBe(1);
   });
 });
+
+describe('boot checks: proxy mode', () => {
+  const app = (host: string) => ({ host, upstream: 'http://127.0.0.1:3000' });
+
+  it('refuses a proxied app outside the protected domains, naming it', () => {
+    const { problems } = report({ ...TOKEN_CONFIG, proxy: { apps: [app('app.example.com'), app('wiki.other.org')] } }, { proxyPort: 9093 });
+    expect(problems).toEqual([expect.stringMatching(/^proxy\.apps: wiki\.other\.org is not inside a protected domain \(example\.com\)/)]);
+  });
+
+  it('warns when apps are configured but GATEHOUSE_PROXY_PORT is not set, and refuses a bad port', () => {
+    expect(report({ ...TOKEN_CONFIG, proxy: { apps: [app('app.example.com')] } }).warnings).toContainEqual(expect.stringMatching(/GATEHOUSE_PROXY_PORT is not/));
+    expect(report(TOKEN_CONFIG, { proxyPort: 70000 }).problems).toContainEqual(expect.stringMatching(/^GATEHOUSE_PROXY_PORT: must be a port number/));
+    expect(readEnv({ GATEHOUSE_PROXY_PORT: '9093' }).proxyPort).toBe(9093);
+    expect(readEnv({}).proxyPort).toBeUndefined();
+  });
+
+  it('the schema refuses an upstream with a path or credentials, and a host listed twice', () => {
+    for (const upstream of ['http://127.0.0.1:3000/app', 'http://user:pw@127.0.0.1:3000', 'ftp://127.0.0.1', 'http://127.0.0.1:3000/?x=1']) {
+      expect(ConfigSchema.safeParse({ ...TOKEN_CONFIG, proxy: { apps: [{ host: 'app.example.com', upstream }] } }).success, upstream).toBe(false);
+    }
+    expect(ConfigSchema.safeParse({ ...TOKEN_CONFIG, proxy: { apps: [app('app.example.com'), app('app.example.com')] } }).success).toBe(false);
+    expect(ConfigSchema.safeParse({ ...TOKEN_CONFIG, proxy: { apps: [app('app.example.com')] } }).success).toBe(true);
+  });
+});

@@ -1,0 +1,87 @@
+import httpProxy from '@fastify/http-proxy';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { AuthResult, Principal } from '../../strategies/types.js';
+import type { AppContext } from '../app-context.js';
+import { decisionFor, judge } from '../authz/judge.js';
+import { sendBadRequest, sendDecision } from '../authz/respond.js';
+import { normalizeHost, type Target } from '../authz/target.js';
+import { normalizeIp } from '../../config/network.js';
+import { cookieHeader, readSingleHeaders } from '../http/headers.js';
+import type { Runtime } from '../runtime.js';
+import { upstreamHeaders } from './upstream-headers.js';
+
+/** What the check decided for a request that may go through, kept for the header rewrite. */
+interface Admitted {
+  readonly upstream: string;
+  readonly host: string;
+  readonly clientIp: string;
+  readonly principal: Principal | null;
+}
+
+const admitted = new WeakMap<FastifyRequest, Admitted>();
+
+/**
+ * Proxy mode, for setups without Traefik, nginx or Caddy in front: a second listener
+ * (GATEHOUSE_PROXY_PORT) that answers each request for a host in `proxy.apps` with the
+ * very check the forward-auth endpoints run, and forwards the allowed ones to the app.
+ *
+ * This listener faces clients directly, so it trusts no forwarding header: the client is
+ * the socket's peer and the scheme is plain http (which `allowHttp` must permit). Hosts
+ * are looked up in the config in force, so adding an app needs no restart.
+ */
+export async function buildProxyApp(ctx: AppContext): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: ctx.log.child({ listener: 'proxy' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+    trustProxy: false,
+    requestIdHeader: false,
+    return503OnClosing: true,
+  });
+
+  function refuseHost(reply: FastifyReply, host: string | undefined): FastifyReply {
+    return reply.code(404).header('cache-control', 'no-store').send({ error: 'unknown_app', message: `no app is proxied for host ${host ?? '(none)'}` });
+  }
+
+  function answer(request: FastifyRequest, reply: FastifyReply, rt: Runtime, upstream: string, hostHeader: string, target: Target, auth: AuthResult): FastifyReply | undefined {
+    const decision = decisionFor(ctx, rt, target, auth);
+    if (decision.kind !== 'allow') {
+      request.log.debug({ decision: decision.kind, rule: decision.rule, host: target.host }, 'proxy decision');
+      // A browser gets the portal redirect, a script 401/403: the forward-auth answers, sent to the client.
+      return sendDecision(reply, 'forward-auth', decision, target, rt.portal);
+    }
+    // The app gets the Host the client sent (port included), for the absolute URLs it builds.
+    admitted.set(request, { upstream, host: hostHeader, clientIp: target.clientIp, principal: decision.principal });
+    return undefined;
+  }
+
+  async function check(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    const rt = ctx.runtime();
+    const h = readSingleHeaders(request.raw, ['host', 'authorization'] as const);
+    if (!h) return sendBadRequest(reply, 'duplicate_header', 'the Host or Authorization header appears more than once');
+    const host = h.host === undefined ? null : normalizeHost(h.host);
+    const app = host ? rt.config.proxy.apps.find((a) => a.host === host.host) : undefined;
+    if (!app) return refuseHost(reply, h.host);
+    const raw = { method: request.method, proto: 'http', host: h.host, uri: request.raw.url, clientIp: normalizeIp(request.socket.remoteAddress ?? '') };
+    const judged = judge(ctx, rt, raw, h.authorization, cookieHeader(request.raw));
+    if (!judged.ok) {
+      if (judged.logged) request.log.info({ code: judged.code }, `proxy input refused: ${judged.message}`);
+      return sendBadRequest(reply, judged.code, judged.message);
+    }
+    const auth = judged.auth instanceof Promise ? await judged.auth : judged.auth;
+    return answer(request, reply, rt, app.upstream, h.host!, judged.target, auth);
+  }
+
+  await app.register(httpProxy, {
+    upstream: '',
+    disableRequestLogging: true,
+    preHandler: check,
+    replyOptions: {
+      getUpstream: (request) => admitted.get(request as FastifyRequest)!.upstream,
+      rewriteRequestHeaders: (request, headers) => {
+        const seen = admitted.get(request as FastifyRequest)!;
+        return upstreamHeaders(headers, seen);
+      },
+    },
+  });
+  return app;
+}
