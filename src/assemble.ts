@@ -6,7 +6,6 @@ import { ModeSwitcher } from './admin/mode-switcher.js';
 import { OidcReadiness } from './admin/oidc-readiness.js';
 import { buildApp } from './app.js';
 import { createAppContext, type AppDeps } from './app-context.js';
-import { buildProxyApp } from './proxy/proxy-app.js';
 import { systemRandom } from './crypto/random.js';
 import type { EnvSettings } from './env.js';
 import { CsrfGuard } from './http/csrf.js';
@@ -132,7 +131,8 @@ export async function assembleGatehouse(options: AssembleOptions): Promise<Gateh
     // One context for both listeners: proxy mode judges with the check's own state.
     const ctx = createAppContext(deps);
     const app = await buildApp(deps, ctx);
-    const proxy = env.proxyPort === undefined ? undefined : await buildProxyApp(ctx);
+    // Loaded only in proxy mode: @fastify/http-proxy and its HTTP client are not small.
+    const proxy = env.proxyPort === undefined ? undefined : await (await import('./proxy/proxy-app.js')).buildProxyApp(ctx);
     const services = accounts;
     return {
       app,
