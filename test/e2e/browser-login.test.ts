@@ -12,8 +12,9 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { NewUser } from '../../src/users/user-service.js';
-import { BROWSER_APP_HOST, BROWSER_DOMAIN, BROWSER_PORTAL_HOST, launchBrowser, newPage, screenshot } from '../support/browser.js';
-import { freePort, startGatehouse, startNginx, startUpstream, type GatehouseHandle, type ProxyHandle, type Upstream } from '../support/proxies.js';
+import { BROWSER_APP_HOST, BROWSER_DOMAIN, launchBrowser, newPage, screenshot } from '../support/browser.js';
+import { startBrowserStack, type BrowserStack } from '../support/browser-stack.js';
+import type { GatehouseHandle, ProxyHandle, Upstream } from '../support/proxies.js';
 
 const ADMIN = { username: 'alice', password: 'browser admin passphrase 42', role: 'admin', displayName: 'Alice Admin', email: 'alice@example.com' } satisfies NewUser;
 const VIEWER = { username: 'victor', password: 'browser viewer passphrase 7', role: 'viewer', displayName: 'Victor Viewer' } satisfies NewUser;
@@ -21,6 +22,7 @@ const VIEWER = { username: 'victor', password: 'browser viewer passphrase 7', ro
 const SESSION_COOKIE = 'gatehouse_session';
 
 describe('browser login through nginx (userPassword mode, real Chromium)', () => {
+  let stack: BrowserStack;
   let upstream: Upstream;
   let gatehouse: GatehouseHandle;
   let nginx: ProxyHandle;
@@ -32,29 +34,12 @@ describe('browser login through nginx (userPassword mode, real Chromium)', () =>
   let page: Page;
 
   beforeAll(async () => {
-    // The browser first: a missing Chromium fails here, before anything else starts.
-    browser = await launchBrowser();
-    upstream = await startUpstream();
-    port = await freePort();
-    portal = `http://${BROWSER_PORTAL_HOST}:${port}`;
-    gatehouse = await startGatehouse({
-      config: {
-        mode: 'userPassword',
-        domains: [BROWSER_DOMAIN],
-        session: { cookieDomain: BROWSER_DOMAIN },
-        security: { bcryptCost: 12, regulation: { maxRetries: 100 } },
-      },
-      env: { portalUrl: portal },
-      users: [ADMIN, VIEWER],
-    });
-    nginx = await startNginx({ gatehousePort: gatehouse.port, upstreamPort: upstream.port, port, appHost: BROWSER_APP_HOST, portalHost: BROWSER_PORTAL_HOST });
+    stack = await startBrowserStack({ users: [ADMIN, VIEWER] });
+    ({ browser, upstream, gatehouse, nginx, port, portal } = stack);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await nginx?.close();
-    await gatehouse?.close();
-    await upstream?.close();
+    await stack?.close();
   });
 
   let consoleLines: string[];

@@ -20,8 +20,9 @@ import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { NewUser } from '../../src/users/user-service.js';
 import { PASSKEY_ERRORS } from '../../src/passkeys/passkey-errors.js';
-import { BROWSER_APP_HOST, BROWSER_DOMAIN, BROWSER_PORTAL_HOST, launchBrowser, newPage, screenshot } from '../support/browser.js';
-import { freePort, startGatehouse, startNginx, startUpstream, type GatehouseHandle, type ProxyHandle, type Upstream } from '../support/proxies.js';
+import { BROWSER_APP_HOST, BROWSER_PORTAL_HOST, newPage, screenshot } from '../support/browser.js';
+import { startBrowserStack, type BrowserStack } from '../support/browser-stack.js';
+import type { GatehouseHandle, ProxyHandle, Upstream } from '../support/proxies.js';
 
 const ALICE = { username: 'alice', password: 'passkey admin passphrase 1', role: 'admin', displayName: 'Alice Admin' } satisfies NewUser;
 const BOB = { username: 'bob', password: 'passkey editor passphrase 2', role: 'editor' } satisfies NewUser;
@@ -29,6 +30,7 @@ const CAROL = { username: 'carol', password: 'passkey viewer passphrase 3', role
 const DAVE = { username: 'dave', password: 'passkey viewer passphrase 4', role: 'viewer' } satisfies NewUser;
 
 describe('passkeys in Chromium through nginx (virtual authenticator)', () => {
+  let stack: BrowserStack;
   let upstream: Upstream;
   let gatehouse: GatehouseHandle;
   let nginx: ProxyHandle;
@@ -43,28 +45,12 @@ describe('passkeys in Chromium through nginx (virtual authenticator)', () => {
   let consoleLines: string[];
 
   beforeAll(async () => {
-    browser = await launchBrowser();
-    upstream = await startUpstream();
-    port = await freePort();
-    portal = `http://${BROWSER_PORTAL_HOST}:${port}`;
-    gatehouse = await startGatehouse({
-      config: {
-        mode: 'userPassword',
-        domains: [BROWSER_DOMAIN],
-        session: { cookieDomain: BROWSER_DOMAIN },
-        security: { bcryptCost: 12, regulation: { maxRetries: 100 } },
-      },
-      env: { portalUrl: portal },
-      users: [ALICE, BOB, CAROL, DAVE],
-    });
-    nginx = await startNginx({ gatehousePort: gatehouse.port, upstreamPort: upstream.port, port, appHost: BROWSER_APP_HOST, portalHost: BROWSER_PORTAL_HOST });
+    stack = await startBrowserStack({ users: [ALICE, BOB, CAROL, DAVE] });
+    ({ browser, upstream, gatehouse, nginx, port, portal } = stack);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await nginx?.close();
-    await gatehouse?.close();
-    await upstream?.close();
+    await stack?.close();
   });
 
   beforeEach(async () => {

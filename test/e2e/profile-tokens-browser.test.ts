@@ -6,11 +6,11 @@
  * page locks the script out, and a role above the owner's is refused.
  */
 import { request } from 'node:http';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { NewUser } from '../../src/users/user-service.js';
-import { BROWSER_APP_HOST, BROWSER_DOMAIN, BROWSER_PORTAL_HOST, launchBrowser, newPage, screenshot } from '../support/browser.js';
-import { freePort, startGatehouse, startNginx, startUpstream, type GatehouseHandle, type ProxyHandle, type Upstream } from '../support/proxies.js';
+import { BROWSER_APP_HOST, newPage, screenshot } from '../support/browser.js';
+import { startBrowserStack, type BrowserStack } from '../support/browser-stack.js';
 
 const ADMIN = { username: 'alice', password: 'browser admin passphrase 42', role: 'admin' } satisfies NewUser;
 const VIEWER = { username: 'victor', password: 'browser viewer passphrase 7', role: 'viewer', displayName: 'Victor Viewer' } satisfies NewUser;
@@ -29,54 +29,34 @@ function scriptGet(port: number, path: string, headers: Record<string, string>):
 }
 
 describe('own API tokens on /profile (real Chromium through nginx)', () => {
-  let upstream: Upstream;
-  let gatehouse: GatehouseHandle;
-  let nginx: ProxyHandle;
-  let browser: Browser;
-  let port: number;
-  let portal: string;
+  let stack: BrowserStack;
   let context: BrowserContext;
   let page: Page;
 
   beforeAll(async () => {
-    browser = await launchBrowser();
-    upstream = await startUpstream();
-    port = await freePort();
-    portal = `http://${BROWSER_PORTAL_HOST}:${port}`;
-    gatehouse = await startGatehouse({
-      config: { mode: 'userPassword', domains: [BROWSER_DOMAIN], session: { cookieDomain: BROWSER_DOMAIN }, security: { bcryptCost: 12, regulation: { maxRetries: 100 } } },
-      env: { portalUrl: portal },
-      users: [ADMIN, VIEWER],
-    });
-    nginx = await startNginx({ gatehousePort: gatehouse.port, upstreamPort: upstream.port, port, appHost: BROWSER_APP_HOST, portalHost: BROWSER_PORTAL_HOST });
+    stack = await startBrowserStack({ users: [ADMIN, VIEWER] });
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await nginx?.close();
-    await gatehouse?.close();
-    await upstream?.close();
+    await stack?.close();
   });
 
   beforeEach(async () => {
-    upstream.requests.length = 0;
-    ({ context, page } = await newPage(browser));
+    stack.upstream.requests.length = 0;
+    ({ context, page } = await newPage(stack.browser));
   });
 
   afterEach(async ({ task }) => {
-    if (task.result?.state === 'fail' && page) {
-      const shot = await screenshot(page, `failed-${task.name.slice(0, 40)}`).catch((error: Error) => `no screenshot: ${error.message}`);
-      console.error(`[${task.name}] page ${page.url()}; ${shot}\n${await nginx.diagnostics()}\n--- gatehouse ---\n${gatehouse.logs().slice(-4000)}`);
-    }
+    if (task.result?.state === 'fail') console.error(await stack.failureReport(task.name, [['victor', page]]));
     await context?.close();
   });
 
   async function signInToProfile(user: NewUser): Promise<void> {
-    await page.goto(`${portal}/login?rd=${encodeURIComponent(`${portal}/profile`)}`);
+    await page.goto(`${stack.portal}/login?rd=${encodeURIComponent(`${stack.portal}/profile`)}`);
     await page.locator('#username').fill(user.username);
     await page.locator('#password').fill(user.password!);
     await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Sign in', exact: true }).click()]);
-    expect(page.url()).toBe(`${portal}/profile`);
+    expect(page.url()).toBe(`${stack.portal}/profile`);
     await page.locator('#tokens').waitFor({ state: 'visible' });
   }
 
@@ -98,11 +78,11 @@ describe('own API tokens on /profile (real Chromium through nginx)', () => {
     await screenshot(page, 'profile-tokens');
 
     // The script: no cookie, only the bearer token, through nginx.
-    const allowed = await scriptGet(port, '/reports', { authorization: `Bearer ${token}` });
+    const allowed = await scriptGet(stack.port, '/reports', { authorization: `Bearer ${token}` });
     expect(allowed.status).toBe(200);
-    const seen = upstream.requests.find((r) => r.url === '/reports');
-    expect(seen && upstream.headerValues(seen, 'remote-user')).toEqual(['victor']);
-    expect(seen && upstream.headerValues(seen, 'remote-groups')).toEqual(['viewer']);
+    const seen = stack.upstream.requests.find((r) => r.url === '/reports');
+    expect(seen && stack.upstream.headerValues(seen, 'remote-user')).toEqual(['victor']);
+    expect(seen && stack.upstream.headerValues(seen, 'remote-groups')).toEqual(['viewer']);
 
     // Shown once: a fresh page lists the token without its value anywhere.
     await page.reload();
@@ -113,9 +93,9 @@ describe('own API tokens on /profile (real Chromium through nginx)', () => {
     await page.getByRole('button', { name: 'Revoke token backup script' }).click();
     await expect.poll(() => page.locator('#token-status').innerText()).toBe('Revoked backup script.');
     await expect.poll(() => page.locator('#token-empty').isVisible()).toBe(true);
-    const refused = await scriptGet(port, '/reports-again', { authorization: `Bearer ${token}` });
+    const refused = await scriptGet(stack.port, '/reports-again', { authorization: `Bearer ${token}` });
     expect(refused.status).toBe(401);
-    expect(upstream.requests.some((r) => r.url === '/reports-again')).toBe(false);
+    expect(stack.upstream.requests.some((r) => r.url === '/reports-again')).toBe(false);
   });
 
   it('privilege escalation: a viewer asking for an admin token is refused on the page and no token exists', async () => {

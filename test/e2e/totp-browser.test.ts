@@ -22,9 +22,10 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { NewUser } from '../../src/users/user-service.js';
-import { BROWSER_APP_HOST, BROWSER_DOMAIN, BROWSER_PORTAL_HOST, launchBrowser, newPage, screenshot } from '../support/browser.js';
+import { newPage, screenshot } from '../support/browser.js';
 import { oathtoolCode } from '../support/mfa.js';
-import { freePort, startGatehouse, startNginx, startUpstream, type GatehouseHandle, type ProxyHandle, type Upstream } from '../support/proxies.js';
+import { startBrowserStack, type BrowserStack } from '../support/browser-stack.js';
+import type { GatehouseHandle, Upstream } from '../support/proxies.js';
 
 const ADMIN = { username: 'alice', password: 'totp admin passphrase 1', role: 'admin', displayName: 'Alice Admin' } satisfies NewUser;
 const USER = { username: 'bob', password: 'totp editor passphrase 2', role: 'editor', displayName: 'Bob Editor' } satisfies NewUser;
@@ -33,11 +34,10 @@ const STEP_MS = 30_000;
 const stepOf = (ms: number) => Math.floor(ms / STEP_MS);
 
 describe('TOTP in Chromium through nginx: enrol, password + code, recovery code, admin reset (oathtool codes)', () => {
+  let stack: BrowserStack;
   let upstream: Upstream;
   let gatehouse: GatehouseHandle;
-  let nginx: ProxyHandle;
   let browser: Browser;
-  let port: number;
   let portal: string;
 
   /** bob's browser, kept across the steps. */
@@ -58,21 +58,8 @@ describe('TOTP in Chromium through nginx: enrol, password + code, recovery code,
   }
 
   beforeAll(async () => {
-    browser = await launchBrowser();
-    upstream = await startUpstream();
-    port = await freePort();
-    portal = `http://${BROWSER_PORTAL_HOST}:${port}`;
-    gatehouse = await startGatehouse({
-      config: {
-        mode: 'userPassword',
-        domains: [BROWSER_DOMAIN],
-        session: { cookieDomain: BROWSER_DOMAIN },
-        security: { bcryptCost: 12, regulation: { maxRetries: 100 } },
-      },
-      env: { portalUrl: portal },
-      users: [ADMIN, USER],
-    });
-    nginx = await startNginx({ gatehousePort: gatehouse.port, upstreamPort: upstream.port, port, appHost: BROWSER_APP_HOST, portalHost: BROWSER_PORTAL_HOST });
+    stack = await startBrowserStack({ users: [ADMIN, USER] });
+    ({ browser, upstream, gatehouse, portal } = stack);
     user = await newPage(browser);
     logPage('bob', user.page);
   });
@@ -80,25 +67,15 @@ describe('TOTP in Chromium through nginx: enrol, password + code, recovery code,
   afterAll(async () => {
     await admin?.context.close();
     await user?.context.close();
-    await browser?.close();
-    await nginx?.close();
-    await gatehouse?.close();
-    await upstream?.close();
+    await stack?.close();
   });
 
   afterEach(async ({ task }) => {
-    if (task.result?.state !== 'fail') return;
-    const shots: string[] = [];
-    for (const [name, who] of [['bob', user], ['alice', admin]] as const) {
-      if (!who) continue;
-      const shot = await screenshot(who.page, `failed-totp-${name}-${task.name.slice(0, 40)}`).catch((error: Error) => `no screenshot: ${error.message}`);
-      shots.push(`${name}: page ${who.page.url()}; ${shot}`);
-    }
-    console.error(`[${task.name}] ${shots.join('\n')}\n--- browser ---\n${browserLog.join('\n')}\n${await nginx.diagnostics()}\n--- gatehouse ---\n${gatehouse.logs().slice(-4000)}`);
+    if (task.result?.state === 'fail') console.error(await stack.failureReport(`totp-${task.name}`, [['bob', user?.page], ['alice', admin?.page]], browserLog));
   });
 
   const page = () => user.page;
-  const appUrl = (path: string) => `http://${BROWSER_APP_HOST}:${port}${path}`;
+  const appUrl = (path: string) => stack.appUrl(path);
   const loginUrl = (target: string) => `${portal}/login?rd=${encodeURIComponent(target)}&rm=GET`;
   const twoFactorUrl = (target: string) => `${portal}/login/2fa?rd=${encodeURIComponent(target)}`;
   const appRequests = () => upstream.requests.filter((r) => r.url !== '/favicon.ico');
