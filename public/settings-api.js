@@ -62,9 +62,9 @@ export function fill(node, ...children) {
   node.replaceChildren(...children.filter((c) => c !== null && c !== undefined));
 }
 
-/** Where to come back to after a sign-in or step-up. */
+/** Where to come back to after a sign-in or step-up: this page (settings or profile) and tab. */
 export function settingsUrl() {
-  return `${location.origin}/settings${location.hash}`;
+  return `${location.origin}${location.pathname}${location.hash}`;
 }
 
 export function loginLink(text = 'Sign in') {
