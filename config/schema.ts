@@ -158,6 +158,13 @@ const BaseSchema = z.strictObject({
   passkeys: PasskeysSchema.prefault({}),
   /** Proxy mode: apps Gatehouse forwards to itself, on GATEHOUSE_PROXY_PORT. */
   proxy: ProxySchema.prefault({}),
+  /** /metrics (Prometheus text): who may scrape it, by the connection's own address. */
+  metrics: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      networks: z.array(Cidr).default(['127.0.0.0/8', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '::1/128', 'fc00::/7']),
+    })
+    .prefault({}),
 });
 
 /** `mode` discriminates: an oauth2 config without its provider settings fails to parse. */

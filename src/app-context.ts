@@ -16,6 +16,7 @@ import type { TokenService } from './tokens/token-service.js';
 import { OidcService } from './oidc/oidc-service.js';
 import type { ModeSwitcher } from './admin/mode-switcher.js';
 import type { OidcReadiness } from './admin/oidc-readiness.js';
+import { Metrics } from './metrics/metrics.js';
 
 /** Injected dependencies: tests pass their own clock, randomness and stores. */
 export interface AppDeps {
@@ -40,10 +41,13 @@ export interface AppDeps {
   readonly oidcReadiness: OidcReadiness;
   /** OIDC provider connection and flow state; built from the other deps when not given. */
   readonly oidc?: OidcService;
+  /** Counters for /metrics; a fresh set when not given. */
+  readonly metrics?: Metrics;
 }
 
 export interface AppContext extends AppDeps {
   readonly oidc: OidcService;
+  readonly metrics: Metrics;
   decideContext(rt: Runtime): DecideContext;
 }
 
@@ -51,8 +55,11 @@ const ADMIN_PATHS = ['/api/admin', '/settings'];
 
 export function createAppContext(deps: AppDeps): AppContext {
   const cache = new WeakMap<Runtime, DecideContext>();
+  const metrics = deps.metrics ?? new Metrics();
+  deps.audit.onRecord((event) => metrics.countAuditEvent(event.event));
   return {
     ...deps,
+    metrics,
     oidc:
       deps.oidc ??
       new OidcService({ log: deps.log, now: deps.now, random: deps.random, sessionSecret: deps.env.sessionSecret, onDiscovered: (issuer) => deps.oidcReadiness.markDiscovered(issuer) }),

@@ -5,6 +5,7 @@ import { createAppContext, type AppContext, type AppDeps } from './app-context.j
 import { TOKEN_IN_TEXT } from './tokens/token-service.js';
 import { forwardAuthRoutes } from './routes/forward-auth.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { portalRoutes } from './routes/portal.js';
 import { assetRoutes } from './routes/assets.js';
 import { authApiRoutes } from './routes/auth-api.js';
@@ -128,6 +129,7 @@ export async function buildApp(deps: AppDeps, ctx: AppContext = createAppContext
       }
     });
     healthRoutes(portal, ctx);
+    metricsRoutes(portal, ctx);
     portalRoutes(portal, ctx);
     assetRoutes(portal);
     authApiRoutes(portal, ctx);

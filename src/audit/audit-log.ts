@@ -33,7 +33,15 @@ export class AuditLog {
     this.file = join(dataDir, AUDIT_FILE);
   }
 
+  private readonly listeners: Array<(event: AuditInput) => void> = [];
+
+  /** Called with every event as it is recorded (the metrics count them); never with the file's old lines. */
+  onRecord(listener: (event: AuditInput) => void): void {
+    this.listeners.push(listener);
+  }
+
   record(input: AuditInput): Promise<void> {
+    for (const listener of this.listeners) listener(input);
     const line = `${JSON.stringify({ time: new Date(this.now()).toISOString(), ...input })}\n`;
     const write = () => appendFile(this.file, line, { mode: 0o600 });
     this.chain = this.chain.then(write, write);

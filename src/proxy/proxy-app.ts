@@ -38,12 +38,19 @@ export async function buildProxyApp(ctx: AppContext): Promise<FastifyInstance> {
     return503OnClosing: true,
   });
 
+  function refuse(reply: FastifyReply, code: string, message: string): FastifyReply {
+    ctx.metrics.countCheck('proxy', 'bad_request');
+    return sendBadRequest(reply, code, message);
+  }
+
   function refuseHost(reply: FastifyReply, host: string | undefined): FastifyReply {
+    ctx.metrics.countCheck('proxy', 'bad_request');
     return reply.code(404).header('cache-control', 'no-store').send({ error: 'unknown_app', message: `no app is proxied for host ${host ?? '(none)'}` });
   }
 
   function answer(request: FastifyRequest, reply: FastifyReply, rt: Runtime, upstream: string, hostHeader: string, target: Target, auth: AuthResult): FastifyReply | undefined {
     const decision = decisionFor(ctx, rt, target, auth);
+    ctx.metrics.countCheck('proxy', decision.kind);
     if (decision.kind !== 'allow') {
       request.log.debug({ decision: decision.kind, rule: decision.rule, host: target.host }, 'proxy decision');
       // A browser gets the portal redirect, a script 401/403: the forward-auth answers, sent to the client.
@@ -57,7 +64,7 @@ export async function buildProxyApp(ctx: AppContext): Promise<FastifyInstance> {
   async function check(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     const rt = ctx.runtime();
     const h = readSingleHeaders(request.raw, ['host', 'authorization'] as const);
-    if (!h) return sendBadRequest(reply, 'duplicate_header', 'the Host or Authorization header appears more than once');
+    if (!h) return refuse(reply, 'duplicate_header', 'the Host or Authorization header appears more than once');
     const host = h.host === undefined ? null : normalizeHost(h.host);
     const app = host ? rt.config.proxy.apps.find((a) => a.host === host.host) : undefined;
     if (!app) return refuseHost(reply, h.host);
@@ -65,7 +72,7 @@ export async function buildProxyApp(ctx: AppContext): Promise<FastifyInstance> {
     const judged = judge(ctx, rt, raw, h.authorization, cookieHeader(request.raw));
     if (!judged.ok) {
       if (judged.logged) request.log.info({ code: judged.code }, `proxy input refused: ${judged.message}`);
-      return sendBadRequest(reply, judged.code, judged.message);
+      return refuse(reply, judged.code, judged.message);
     }
     const auth = judged.auth instanceof Promise ? await judged.auth : judged.auth;
     return answer(request, reply, rt, app.upstream, h.host!, judged.target, auth);

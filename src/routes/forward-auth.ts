@@ -41,30 +41,35 @@ export function forwardAuthRoutes(app: FastifyInstance, ctx: AppContext): void {
    * Synchronous unless the strategy has to wait (e.g. a password hash): an async handler
    * would cost a promise and a few microtask turns on every check.
    */
+  function refuse(reply: FastifyReply, endpoint: Endpoint, code: string, message: string): FastifyReply {
+    ctx.metrics.countCheck(endpoint, 'bad_request');
+    return sendBadRequest(reply, code, message);
+  }
+
   function check(request: FastifyRequest, reply: FastifyReply, endpoint: Endpoint): FastifyReply | Promise<FastifyReply> {
     const rt = ctx.runtime();
     if (!isTrustedPeer(request.socket, rt.trustedProxies)) {
       request.log.warn({ peer: request.socket.remoteAddress }, 'forward-auth request from an untrusted peer (add it to trustedProxies if it is your proxy)');
-      return sendBadRequest(reply, 'untrusted_peer', 'this peer is not in trustedProxies');
+      return refuse(reply, endpoint, 'untrusted_peer', 'this peer is not in trustedProxies');
     }
     let raw: RawTarget | null;
     let authorization: string | undefined;
     if (endpoint === 'forward-auth') {
       const h = readSingleHeaders(request.raw, FORWARD_AUTH_HEADERS);
-      if (!h) return sendBadRequest(reply, 'duplicate_header', 'a forwarded or Authorization header appears more than once');
+      if (!h) return refuse(reply, endpoint, 'duplicate_header', 'a forwarded or Authorization header appears more than once');
       raw = rawForwardAuth(h);
       authorization = h.authorization;
     } else {
       const h = readSingleHeaders(request.raw, AUTH_REQUEST_HEADERS);
-      if (!h) return sendBadRequest(reply, 'duplicate_header', 'a forwarded or Authorization header appears more than once');
+      if (!h) return refuse(reply, endpoint, 'duplicate_header', 'a forwarded or Authorization header appears more than once');
       raw = rawAuthRequest(h);
       authorization = h.authorization;
     }
-    if (!raw) return sendBadRequest(reply, 'bad_original_url', 'X-Original-URL is not an absolute URL');
+    if (!raw) return refuse(reply, endpoint, 'bad_original_url', 'X-Original-URL is not an absolute URL');
     const judged = judge(ctx, rt, raw, authorization, cookieHeader(request.raw));
     if (!judged.ok) {
       if (judged.logged) request.log.info({ code: judged.code }, `forward-auth input refused: ${judged.message}`);
-      return sendBadRequest(reply, judged.code, judged.message);
+      return refuse(reply, endpoint, judged.code, judged.message);
     }
     const { target, auth } = judged;
     if (auth instanceof Promise) return auth.then((result) => answer(request, reply, endpoint, target, result, rt));
@@ -73,6 +78,7 @@ export function forwardAuthRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   function answer(request: FastifyRequest, reply: FastifyReply, endpoint: Endpoint, target: Target, auth: AuthResult, rt: Runtime): FastifyReply {
     const decision = decisionFor(ctx, rt, target, auth);
+    ctx.metrics.countCheck(endpoint, decision.kind);
     if (decision.kind !== 'allow') request.log.debug({ decision: decision.kind, rule: decision.rule, host: target.host }, 'forward-auth decision');
     return sendDecision(reply, endpoint, decision, target, rt.portal);
   }

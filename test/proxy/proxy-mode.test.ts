@@ -201,6 +201,15 @@ describe('proxy mode (GATEHOUSE_PROXY_PORT)', () => {
     expect(upstream.headerValues(reached('/wiki-page')[0]!, 'remote-user')).toEqual(['alice']);
   });
 
+  it('proxied requests are counted in /metrics under endpoint="proxy"', async () => {
+    expect((await app('/counted', { cookie: aliceCookie })).status).toBe(200);
+    const metrics = await send({ port: gh.port, host: 'auth.localhost', path: '/metrics' });
+    expect(metrics.status).toBe(200);
+    const line = metrics.body.split('\n').find((l) => l.startsWith('gatehouse_checks_total{endpoint="proxy",outcome="allow"} '));
+    expect(Number(line?.split(' ')[1])).toBeGreaterThanOrEqual(1);
+    expect(metrics.body).toMatch(/gatehouse_checks_total\{endpoint="proxy",outcome="bad_request"\} [1-9]/);
+  });
+
   type ConfigDoc = { proxy: { apps: Array<{ host: string; upstream: string }> } } & Record<string, unknown>;
   async function editConfig(edit: (config: ConfigDoc) => ConfigDoc): Promise<void> {
     const file = join(gh.dataDir, 'config.json');
