@@ -418,10 +418,13 @@ describe('in oauth2 mode', () => {
     expect((await put({ clientSecret: bed.idp.clientSecret })).statusCode).toBe(200);
 
     await bed.fx.accounts.users.create({ username: 'root-admin', password: 'correct horse battery staple', role: 'admin' }, { name: 'test' });
-    const handedOver = await put({ adminGroupValues: ['someone-else'] });
-    expect(handedOver.statusCode, handedOver.body).toBe(200);
-    // …but not when break-glass is turned off in the same change.
+    // Handing admin to another group is refused when break-glass is turned off in the same change…
     const off = await put({ adminGroupValues: ['other'], allowLocalAdmins: false });
     expect(off.statusCode, off.body).toBe(409);
+    // …and accepted while a break-glass admin remains. It takes admin away from alice's group,
+    // so her OIDC session ends with it (see oidc-demoted-group-keeps-role.test.ts).
+    const handedOver = await put({ adminGroupValues: ['someone-else'] });
+    expect(handedOver.statusCode, handedOver.body).toBe(200);
+    await expect.poll(async () => (await put({ editorGroupValues: [EDITOR_GROUP] })).statusCode, { timeout: 3_000 }).toBe(401);
   });
 });
