@@ -13,7 +13,7 @@ function contextFor(ruleList: unknown[], defaultPolicy: 'bypass' | 'deny' | 'one
   const config = ConfigSchema.parse({ version: 1, mode: 'open', domains: ['example.com', 'example.org'], rules: ruleList, defaultPolicy });
   const rt = buildRuntime(config, { portalUrl: 'https://auth.example.com' });
   // Only the runtime matters to decideContext; the rest is the minimum createAppContext touches.
-  const deps = { runtime: () => rt, oidc: {}, env: { sessionSecret: undefined }, log: pino({ level: 'silent' }), now: () => 0, random: systemRandom };
+  const deps = { runtime: () => rt, oidc: {}, audit: { onRecord: () => undefined }, env: { sessionSecret: undefined }, log: pino({ level: 'silent' }), now: () => 0, random: systemRandom };
   return createAppContext(deps as unknown as AppDeps).decideContext(rt);
 }
 
