@@ -172,6 +172,8 @@ interface CaseFigures {
 
 interface Measurements {
   readonly cases: Readonly<Record<string, CaseFigures>>;
+  /** The storm on its own, with no check load: how fast Gatehouse answers wrong passwords when the CPU is free. */
+  readonly stormAlone: StormResult;
   readonly rssIdleMiB: number;
   readonly rssAfterLoadMiB: number;
 }
@@ -334,6 +336,8 @@ function report(m: Measurements, gatehouse: BenchServer): void {
   }
   const stormRates = stormResults.map((r) => `${(r.answered / r.seconds).toFixed(1)} wrong-password answers/s (${Object.entries(r.statuses).map(([status, n]) => `${n}× ${status}`).join(', ')})`);
   lines.push(`login storm, per measured run: ${stormRates.join(' | ')}`);
+  const alone = m.stormAlone;
+  lines.push(`login storm alone (no check load): ${(alone.answered / alone.seconds).toFixed(1)} wrong-password answers/s (${Object.entries(alone.statuses).map(([status, n]) => `${n}× ${status}`).join(', ')}): bcrypt runs at nice 19, so under a saturating check load the storm waits, not the checks`);
   lines.push('');
 
   const problems: string[] = [];
@@ -344,7 +348,7 @@ function report(m: Measurements, gatehouse: BenchServer): void {
     }
   }
   // Anything but 401 means the storm was turned away before bcrypt ran, and measured nothing.
-  for (const r of stormResults) {
+  for (const r of [...stormResults, m.stormAlone]) {
     const other = Object.entries(r.statuses).filter(([status]) => status !== '401');
     if (other.length > 0 || r.answered === 0) problems.push(`login storm: answers other than 401 (${JSON.stringify(r.statuses)})`);
     if (r.errors > 0) problems.push(`login storm: ${r.errors} request errors`);
@@ -389,6 +393,7 @@ function report(m: Measurements, gatehouse: BenchServer): void {
         ];
       }),
     ),
+    loginStormAlone: { answered: m.stormAlone.answered, seconds: round(m.stormAlone.seconds, 1), statuses: m.stormAlone.statuses },
     loginStorm: stormResults.map((r) => ({ answered: r.answered, seconds: round(r.seconds, 1), statuses: r.statuses, errors: r.errors })),
     memory: { rssIdleMiB: round(m.rssIdleMiB, 1), rssAfterLoadMiB: round(m.rssAfterLoadMiB, 1) },
     targets: Object.fromEntries(results.map(({ target: t, value, pass }) => [t.id, { value: round(value, 3), op: t.op, limit: t.limit, pass }])),
@@ -439,6 +444,12 @@ async function main(): Promise<void> {
       await c.after?.(servers);
     }
     stormResults.length = 0; // warm-up storms are not reported
+    // The storm with the CPU to itself: the bcrypt throughput that checks take priority over.
+    await quiet.wait(pids);
+    log(`login storm alone (${DURATION_SECONDS} s)…`);
+    const alone = await startLoginStorm(join(ROOT, 'test/bench/login-storm.mjs'), LOAD_CPU, { port: gatehouse.port, clients: STORM_CLIENTS, origin: PORTAL_URL });
+    await sleep(DURATION_SECONDS * 1000);
+    const stormAlone = await alone.stop();
     for (let round = 1; round <= ROUNDS; round++) {
       for (const c of CASES) {
         let run: Run | undefined;
@@ -455,7 +466,7 @@ async function main(): Promise<void> {
     }
     const rssAfterLoadMiB = gatehouse.rssMiB();
     const cases = Object.fromEntries(CASES.map((c) => [c.id, figures(runs.get(c.id)!)]));
-    report({ cases, rssIdleMiB, rssAfterLoadMiB }, gatehouse);
+    report({ cases, stormAlone, rssIdleMiB, rssAfterLoadMiB }, gatehouse);
   } finally {
     await Promise.all(started.map((s) => s.stop()));
     await rm(dataDir, { recursive: true, force: true });
