@@ -25,22 +25,6 @@ export function readSingleHeaders<K extends string>(request: IncomingMessage, na
   return out;
 }
 
-/**
- * The request's Cookie header, several joined with `; ` as Node joins them, read from
- * `rawHeaders`: `request.headers` is built lazily, and building it for every check
- * (lower-casing and copying each header) costs more than the rest of reading the request.
- */
-export function cookieHeader(request: IncomingMessage): string | undefined {
-  const raw = request.rawHeaders;
-  let cookie: string | undefined;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (name.length !== 6 || name.toLowerCase() !== 'cookie') continue;
-    cookie = cookie === undefined ? raw[i + 1]! : `${cookie}; ${raw[i + 1]!}`;
-  }
-  return cookie;
-}
-
 /** Identity header values: printable ASCII only, so nothing can split a header or smuggle one. */
 export function sanitizeHeaderValue(value: string): string {
   return value.replace(/[^\x20-\x7e]/g, '').slice(0, 1024);

@@ -6,7 +6,7 @@ import { decisionFor, judge } from '../authz/judge.js';
 import { sendBadRequest, sendDecision } from '../authz/respond.js';
 import { normalizeHost, type Target } from '../authz/target.js';
 import { normalizeIp } from '../../config/network.js';
-import { cookieHeader, readSingleHeaders } from '../http/headers.js';
+import { readSingleHeaders } from '../http/headers.js';
 import type { Runtime } from '../runtime.js';
 import { upstreamHeaders } from './upstream-headers.js';
 
@@ -69,7 +69,7 @@ export async function buildProxyApp(ctx: AppContext): Promise<FastifyInstance> {
     const app = host ? rt.config.proxy.apps.find((a) => a.host === host.host) : undefined;
     if (!app) return refuseHost(reply, h.host);
     const raw = { method: request.method, proto: 'http', host: h.host, uri: request.raw.url, clientIp: normalizeIp(request.socket.remoteAddress ?? '') };
-    const judged = judge(ctx, rt, raw, h.authorization, cookieHeader(request.raw));
+    const judged = judge(ctx, rt, raw, h.authorization, request.headers.cookie);
     if (!judged.ok) {
       if (judged.logged) request.log.info({ code: judged.code }, `proxy input refused: ${judged.message}`);
       return refuse(reply, judged.code, judged.message);

@@ -5,7 +5,7 @@ import type { AuthResult } from '../../strategies/types.js';
 import { decisionFor, judge } from '../authz/judge.js';
 import { sendBadRequest, sendDecision, type Endpoint } from '../authz/respond.js';
 import { splitOriginalUrl, type RawTarget, type Target } from '../authz/target.js';
-import { cookieHeader, readSingleHeaders } from '../http/headers.js';
+import { readSingleHeaders } from '../http/headers.js';
 import type { AppContext } from '../app-context.js';
 import type { Runtime } from '../runtime.js';
 
@@ -66,7 +66,7 @@ export function forwardAuthRoutes(app: FastifyInstance, ctx: AppContext): void {
       authorization = h.authorization;
     }
     if (!raw) return refuse(reply, endpoint, 'bad_original_url', 'X-Original-URL is not an absolute URL');
-    const judged = judge(ctx, rt, raw, authorization, cookieHeader(request.raw));
+    const judged = judge(ctx, rt, raw, authorization, request.headers.cookie);
     if (!judged.ok) {
       if (judged.logged) request.log.info({ code: judged.code }, `forward-auth input refused: ${judged.message}`);
       return refuse(reply, endpoint, judged.code, judged.message);
