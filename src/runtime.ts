@@ -18,6 +18,8 @@ export interface Runtime {
   readonly strategy: AuthStrategy;
   readonly policy: AccessPolicy;
   readonly trustedProxies: NetworkList;
+  /** Who may scrape /metrics. */
+  readonly metricsNetworks: NetworkList;
   readonly portal: URL;
   readonly cookie: { readonly secure: boolean; readonly domain: string | undefined };
   readonly ttlMs: number;
@@ -41,6 +43,7 @@ export function buildRuntime(config: Config, env: Pick<EnvSettings, 'portalUrl'>
     strategy: createStrategy(config, services),
     policy: new AccessPolicy(config.rules, config.defaultPolicy),
     trustedProxies: new NetworkList(config.trustedProxies),
+    metricsNetworks: new NetworkList(config.metrics.networks),
     portal,
     cookie: {
       secure: !(portal.protocol === 'http:' && isLoopbackPortal(portal)),

@@ -9,6 +9,8 @@ export type AuthMode = (typeof AUTH_MODES)[number];
 
 export const ROLES = ['viewer', 'editor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
+/** Higher outranks lower: what a token, a rule's minRole or a mapping change is compared by. */
+export const ROLE_RANK: Readonly<Record<Role, number>> = { viewer: 0, editor: 1, admin: 2 };
 
 /** NIST authenticator assurance level reached by a session or credential. */
 export type Acr = 'aal1' | 'aal2';

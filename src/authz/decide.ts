@@ -1,9 +1,8 @@
-import type { AuthResult, Decision, Principal, Role } from '../../strategies/types.js';
+import { ROLE_RANK, type AuthResult, type Decision, type Principal, type Role } from '../../strategies/types.js';
 import type { AccessPolicy } from './rules.js';
 import type { Target } from './target.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-const ROLE_RANK: Record<Role, number> = { viewer: 0, editor: 1, admin: 2 };
 
 export interface DecideContext {
   readonly policy: AccessPolicy;

@@ -7,7 +7,6 @@ export type Endpoint = 'forward-auth' | 'auth-request';
 
 const REDIRECT_WITH_302 = new Set(['GET', 'HEAD', 'OPTIONS']);
 const identityHeaderCache = new WeakMap<Principal, Record<string, string>>();
-const identityHeaderListCache = new WeakMap<Principal, ReadonlyArray<readonly [string, string]>>();
 
 /** Remote-* headers for a principal, sanitized once per principal object. */
 export function identityHeaders(principal: Principal): Record<string, string> {
@@ -26,16 +25,6 @@ export function identityHeaders(principal: Principal): Record<string, string> {
   return headers;
 }
 
-/** The same headers as name/value pairs, for the allow path to set one by one without walking an object. */
-function identityHeaderList(principal: Principal): ReadonlyArray<readonly [string, string]> {
-  let list = identityHeaderListCache.get(principal);
-  if (!list) {
-    list = Object.entries(identityHeaders(principal));
-    identityHeaderListCache.set(principal, list);
-  }
-  return list;
-}
-
 /** A person in a browser (gets a redirect) rather than a script or XHR (gets 401). */
 export function isBrowserNavigation(request: FastifyRequest): boolean {
   const accept = request.headers.accept;
@@ -51,9 +40,7 @@ export function sendDecision(reply: FastifyReply, endpoint: Endpoint, decision: 
   reply.header('cache-control', 'no-store');
   switch (decision.kind) {
     case 'allow':
-      if (decision.principal) {
-        for (const [name, value] of identityHeaderList(decision.principal)) reply.header(name, value);
-      }
+      if (decision.principal) reply.headers(identityHeaders(decision.principal));
       return reply.code(200).send();
     case 'deny':
       if (decision.challenge === 'basic') reply.header('www-authenticate', 'Basic realm="Gatehouse", charset="UTF-8"');

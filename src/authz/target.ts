@@ -50,22 +50,6 @@ function fail(code: string, message: string): TargetResult {
   return { ok: false, code, message };
 }
 
-const MAX_CACHED_HOSTS = 1024;
-// A proxy asks about the same few hosts over and over: normalize each forwarded value once.
-// Only well-formed hosts are kept, and the cache is emptied when full, so memory stays bounded.
-const normalizedHosts = new Map<string, { host: string; authority: string }>();
-
-function normalizeHostCached(value: string): { host: string; authority: string } | null {
-  let normalized = normalizedHosts.get(value);
-  if (normalized === undefined) {
-    const fresh = normalizeHost(value);
-    if (fresh === null) return null;
-    if (normalizedHosts.size >= MAX_CACHED_HOSTS) normalizedHosts.clear();
-    normalizedHosts.set(value, (normalized = fresh));
-  }
-  return normalized;
-}
-
 /** Strips a port and a trailing dot, lower-cases. Null when the host is not a plain DNS name or IPv4. */
 export function normalizeHost(value: string): { host: string; authority: string } | null {
   const lower = value.toLowerCase();
@@ -113,7 +97,7 @@ export function parseTarget(raw: RawTarget, rules: TargetRules): TargetResult {
     return fail('bad_proto', proto === 'http' ? 'forwarded proto http is not allowed (set allowHttp for LAN-only setups)' : 'forwarded proto missing or malformed');
   }
   if (host === undefined) return fail('bad_host', 'forwarded host missing');
-  const normalized = normalizeHostCached(host);
+  const normalized = normalizeHost(host);
   if (!normalized) return fail('bad_host', 'forwarded host malformed');
   if (!rules.domains.some((domain) => isWithinDomain(normalized.host, domain))) {
     return fail('unprotected_host', `host ${normalized.host} is not inside a protected domain`);

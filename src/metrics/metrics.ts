@@ -50,10 +50,6 @@ export class Metrics {
     this.auditEvents.set(event, (this.auditEvents.get(event) ?? 0) + 1);
   }
 
-  checkCount(endpoint: CheckEndpoint, outcome: CheckOutcome): number {
-    return this.checks[endpoint][outcome];
-  }
-
   render(gauges: readonly Gauge[]): string {
     const lines: string[] = [];
     lines.push('# HELP gatehouse_checks_total Forward-auth and proxy checks answered, by endpoint and outcome.', '# TYPE gatehouse_checks_total counter');

@@ -29,7 +29,7 @@ function rawAuthRequest(h: Record<(typeof AUTH_REQUEST_HEADERS)[number], string 
 // the peer once per socket and trustedProxies list (a config change brings a new list).
 const trustedSockets = new WeakMap<Socket, NetworkList>();
 
-export function isTrustedPeer(socket: Socket, trustedProxies: NetworkList): boolean {
+function isTrustedPeer(socket: Socket, trustedProxies: NetworkList): boolean {
   if (trustedSockets.get(socket) === trustedProxies) return true;
   if (!trustedProxies.has(socket.remoteAddress ?? '')) return false;
   trustedSockets.set(socket, trustedProxies);
@@ -37,15 +37,15 @@ export function isTrustedPeer(socket: Socket, trustedProxies: NetworkList): bool
 }
 
 export function forwardAuthRoutes(app: FastifyInstance, ctx: AppContext): void {
-  /**
-   * Synchronous unless the strategy has to wait (e.g. a password hash): an async handler
-   * would cost a promise and a few microtask turns on every check.
-   */
   function refuse(reply: FastifyReply, endpoint: Endpoint, code: string, message: string): FastifyReply {
     ctx.metrics.countCheck(endpoint, 'bad_request');
     return sendBadRequest(reply, code, message);
   }
 
+  /**
+   * Synchronous unless the strategy has to wait (e.g. a password hash): an async handler
+   * would cost a promise and a few microtask turns on every check.
+   */
   function check(request: FastifyRequest, reply: FastifyReply, endpoint: Endpoint): FastifyReply | Promise<FastifyReply> {
     const rt = ctx.runtime();
     if (!isTrustedPeer(request.socket, rt.trustedProxies)) {

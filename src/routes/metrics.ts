@@ -1,20 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { NetworkList, normalizeIp } from '../../config/network.js';
+import { normalizeIp } from '../../config/network.js';
 import type { AppContext } from '../app-context.js';
 import type { Gauge } from '../metrics/metrics.js';
 import { AUTH_MODES } from '../../strategies/types.js';
-
-// Compiled once per networks list (a config change brings a new array).
-const compiled = new WeakMap<readonly string[], NetworkList>();
-
-function networksOf(cidrs: readonly string[]): NetworkList {
-  let list = compiled.get(cidrs);
-  if (!list) {
-    list = new NetworkList(cidrs);
-    compiled.set(cidrs, list);
-  }
-  return list;
-}
 
 /**
  * `GET /metrics` for Prometheus. Answered only to scrapers whose own connection comes from
@@ -27,14 +15,16 @@ export function metricsRoutes(app: FastifyInstance, ctx: AppContext): void {
     const rt = ctx.runtime();
     reply.header('cache-control', 'no-store');
     if (!rt.config.metrics.enabled) return reply.code(404).send({ error: 'not_found' });
-    if (!networksOf(rt.config.metrics.networks).has(normalizeIp(request.socket.remoteAddress ?? ''))) {
+    if (!rt.metricsNetworks.has(normalizeIp(request.socket.remoteAddress ?? ''))) {
       return reply.code(403).send({ error: 'metrics_forbidden', message: 'this address is not in metrics.networks' });
     }
     const now = ctx.now();
+    const users = ctx.users.list();
+    const enabled = users.filter((u) => !u.disabled).length;
     const gauges: Gauge[] = [
       { name: 'gatehouse_mode', help: 'The authentication mode in force (1 for the current one).', values: AUTH_MODES.map((mode) => ({ labels: { mode }, value: mode === rt.config.mode ? 1 : 0 })) },
       { name: 'gatehouse_sessions', help: 'Signed-in sessions that have not expired.', values: [{ value: ctx.sessions.list((s) => s.expiresAt > now).length }] },
-      { name: 'gatehouse_users', help: 'Local accounts, by state.', values: [{ labels: { state: 'enabled' }, value: ctx.users.list().filter((u) => !u.disabled).length }, { labels: { state: 'disabled' }, value: ctx.users.list().filter((u) => u.disabled).length }] },
+      { name: 'gatehouse_users', help: 'Local accounts, by state.', values: [{ labels: { state: 'enabled' }, value: enabled }, { labels: { state: 'disabled' }, value: users.length - enabled }] },
       { name: 'gatehouse_bans', help: 'Active brute-force bans (accounts and client addresses).', values: [{ value: ctx.regulator.activeBans().length }] },
       { name: 'process_resident_memory_bytes', help: 'Resident memory of the Gatehouse process.', values: [{ value: process.memoryUsage.rss() }] },
     ];

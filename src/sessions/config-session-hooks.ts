@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
 import type { ConfigStore } from '../../config/config-store.js';
-import type { Config } from '../../config/schema.js';
+import type { Config, OAuth2Config } from '../../config/schema.js';
+import { ROLE_RANK } from '../../strategies/types.js';
 import type { SessionManager } from './session-manager.js';
 
-const FALLBACK_RANK: Record<string, number> = { deny: 0, viewer: 1, editor: 2, admin: 3 };
+/** `deny` ranks below every role. */
+const fallbackRank = (role: OAuth2Config['fallbackRole']): number => (role === 'deny' ? -1 : ROLE_RANK[role]);
 
 /**
  * True when OIDC sessions made under `previous` could hold more than `next` would give:
@@ -22,7 +24,7 @@ function oidcNarrowed(previous: Config, next: Config): boolean {
     before.adminGroupClaim !== after.adminGroupClaim ||
     dropped(before.adminGroupValues, after.adminGroupValues) ||
     dropped(before.editorGroupValues, after.editorGroupValues) ||
-    FALLBACK_RANK[after.fallbackRole]! < FALLBACK_RANK[before.fallbackRole]!
+    fallbackRank(after.fallbackRole) < fallbackRank(before.fallbackRole)
   );
 }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ApiToken, TokensStore } from '../../config/tokens-store.js';
 import type { User } from '../../config/users-schema.js';
 import { isWithinDomain } from '../../config/hostname.js';
-import type { Principal, Role } from '../../strategies/types.js';
+import { ROLE_RANK, type Principal, type Role } from '../../strategies/types.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { constantTimeEqualHex, sha256Hex } from '../crypto/constant-time.js';
 import { userPrincipal } from '../users/principal.js';
@@ -10,7 +10,6 @@ import { userPrincipal } from '../users/principal.js';
 const TOKEN = /^gh_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 /** Anything that looks like a Gatehouse API token, for refusing tokens in URLs. */
 export const TOKEN_IN_TEXT = /gh_[0-9a-f]{16}_[A-Za-z0-9_-]{20,}/;
-const ROLE_RANK: Record<Role, number> = { viewer: 0, editor: 1, admin: 2 };
 
 export class TokenError extends Error {
   constructor(
