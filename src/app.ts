@@ -1,9 +1,11 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
-import type { Bindings, ChildLoggerOptions } from 'pino';
 import formbody from '@fastify/formbody';
 import { createAppContext, type AppContext, type AppDeps } from './app-context.js';
 import { TOKEN_IN_TEXT } from './tokens/token-service.js';
-import { forwardAuthRoutes } from './routes/forward-auth.js';
+import { checkEndpointOf, forwardAuthRoutes } from './routes/forward-auth.js';
+import { createCheckHandler } from './authz/check-handler.js';
+import { checkFirstServerFactory } from './http/check-first-server.js';
+import { RequestLogger, requestLogger } from './http/request-logger.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { portalRoutes } from './routes/portal.js';
@@ -26,81 +28,25 @@ import { oidcRoutes } from './routes/oidc.js';
 import { passkeyRoutes } from './routes/passkeys.js';
 import { settingsRoutes } from './routes/settings.js';
 
-type LogMethod = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
-
-/**
- * A request's logger, bound to its request id (`reqId`) like Fastify's default child. A pino
- * child (bindings serialized through the redaction rules) costs ~0.4 µs, a fifth of a whole
- * forward-auth check, and almost no request logs: the child is built on the first log call.
- */
-class RequestLogger implements FastifyBaseLogger {
-  private built: FastifyBaseLogger | undefined;
-
-  constructor(
-    private readonly parent: FastifyBaseLogger,
-    private readonly bindings: Bindings,
-  ) {}
-
-  get level(): string {
-    return (this.built ?? this.parent).level;
-  }
-
-  set level(level: string) {
-    this.logger().level = level;
-  }
-
-  fatal(...args: unknown[]): void {
-    this.write('fatal', args);
-  }
-
-  error(...args: unknown[]): void {
-    this.write('error', args);
-  }
-
-  warn(...args: unknown[]): void {
-    this.write('warn', args);
-  }
-
-  info(...args: unknown[]): void {
-    this.write('info', args);
-  }
-
-  debug(...args: unknown[]): void {
-    this.write('debug', args);
-  }
-
-  trace(...args: unknown[]): void {
-    this.write('trace', args);
-  }
-
-  silent(): void {}
-
-  child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
-    return this.logger().child(bindings, options);
-  }
-
-  private logger(): FastifyBaseLogger {
-    return (this.built ??= this.parent.child(this.bindings));
-  }
-
-  private write(method: LogMethod, args: unknown[]): void {
-    const logger = this.logger();
-    Reflect.apply(logger[method], logger, args);
-  }
-}
-
-/** Fastify's per-request child logger, lazily; route-level log options (none today) get a real child at once. */
-function requestLogger(logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
-  return Object.keys(options).length > 0 ? logger.child(bindings, options) : new RequestLogger(logger, bindings);
-}
-
 /**
  * Builds the Fastify app without listening, so tests drive it with
  * `app.inject()` and boot code decides where it listens.
  */
 export async function buildApp(deps: AppDeps, ctx: AppContext = createAppContext(deps)): Promise<FastifyInstance> {
+  const handleCheck = createCheckHandler(ctx);
+  const log = deps.log as FastifyBaseLogger;
+  let checkIds = 0;
+  const checkBindings = (id: number) => () => ({ reqId: `check-${id.toString(36)}` });
+  // While closing, checks go to Fastify too, which answers 503 (return503OnClosing).
+  let closing = false;
   const app: FastifyInstance = Fastify({
-    loggerInstance: deps.log as FastifyBaseLogger,
+    serverFactory: checkFirstServerFactory((req, res) => {
+      const endpoint = closing ? undefined : checkEndpointOf(req);
+      if (!endpoint) return false;
+      handleCheck(req, res, endpoint, new RequestLogger(log, checkBindings(++checkIds)));
+      return true;
+    }),
+    loggerInstance: log,
     // One log line per request would dominate the forward-auth hot path; decisions log themselves.
     logController: new LogController({ disableRequestLogging: true }),
     // Log lines still carry the request id (reqId); the child logger holding it is built lazily.
@@ -119,8 +65,11 @@ export async function buildApp(deps: AppDeps, ctx: AppContext = createAppContext
     return reply.code(status).send({ error: status >= 500 ? 'internal_error' : (error as { code?: string }).code ?? 'bad_request', message: status >= 500 ? 'internal error' : error.message });
   });
   app.setNotFoundHandler((_request, reply) => reply.code(404).header('cache-control', 'no-store').send({ error: 'not_found' }));
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   // The hot path sits at the root, free of hooks; everything else is one encapsulated plugin.
-  forwardAuthRoutes(app, ctx);
+  forwardAuthRoutes(app, handleCheck);
   await app.register(async (portal) => {
     // Gatehouse's own routes never take a token from the URL (it would land in logs and Referer headers).
     portal.addHook('onRequest', async (request, reply) => {

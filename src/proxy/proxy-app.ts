@@ -3,7 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import type { AuthResult, Principal } from '../../strategies/types.js';
 import type { AppContext } from '../app-context.js';
 import { decisionFor, judge } from '../authz/judge.js';
-import { sendBadRequest, sendDecision } from '../authz/respond.js';
+import { answerFor, badRequestAnswer, replyAnswer } from '../authz/respond.js';
 import { normalizeHost, type Target } from '../authz/target.js';
 import { normalizeIp } from '../../config/network.js';
 import { readSingleHeaders } from '../http/headers.js';
@@ -40,7 +40,7 @@ export async function buildProxyApp(ctx: AppContext): Promise<FastifyInstance> {
 
   function refuse(reply: FastifyReply, code: string, message: string): FastifyReply {
     ctx.metrics.countCheck('proxy', 'bad_request');
-    return sendBadRequest(reply, code, message);
+    return replyAnswer(reply, badRequestAnswer(code, message));
   }
 
   function refuseHost(reply: FastifyReply, host: string | undefined): FastifyReply {
@@ -54,7 +54,7 @@ export async function buildProxyApp(ctx: AppContext): Promise<FastifyInstance> {
     if (decision.kind !== 'allow') {
       request.log.debug({ decision: decision.kind, rule: decision.rule, host: target.host }, 'proxy decision');
       // A browser gets the portal redirect, a script 401/403: the forward-auth answers, sent to the client.
-      return sendDecision(reply, 'forward-auth', decision, target, rt.portal);
+      return replyAnswer(reply, answerFor('forward-auth', decision, target, rt.portal, request.headers));
     }
     // The app gets the Host the client sent (port included), for the absolute URLs it builds.
     admitted.set(request, { upstream, host: hostHeader, clientIp: target.clientIp, principal: decision.principal });

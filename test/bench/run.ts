@@ -7,7 +7,10 @@
  * every case — and compares. Also reads Gatehouse's resident memory idle and after the load.
  *
  * A third case sends bare Fastify the check's own request headers: it has no target, and
- * shows how much of the gap is the larger forwarded request rather than the check.
+ * shows how much of the gap is the larger forwarded request rather than the check. A fourth
+ * sends the same request to the Node floor (floor-server.mjs): plain `node:http`, no Fastify,
+ * answering what an allowed check answers without judging anything — the most any check
+ * built on Node's http module could reach.
  *
  * The login-storm case measures the same check while 50 other clients POST wrong passwords
  * to /api/auth/login (each one a full bcrypt verify, cost 12); its p99 is compared with the
@@ -81,6 +84,7 @@ function envNumber(name: string, fallback: number): number {
 
 interface Servers {
   readonly bare: BenchServer;
+  readonly floor: BenchServer;
   readonly gatehouse: BenchServer;
   /** `gatehouse_session=<id.secret>`, from a real password login. */
   readonly sessionCookie: string;
@@ -129,6 +133,11 @@ const CASES: readonly LoadCase[] = [
     id: 'bareSameHeaders',
     label: 'bare Fastify 204, check\'s request headers',
     load: (s) => ({ server: s.bare, url: `http://127.0.0.1:${s.bare.port}/`, headers: { ...FORWARD_AUTH_HEADERS, Cookie: s.sessionCookie } }),
+  },
+  {
+    id: 'nodeFloor',
+    label: 'Node http floor: check\'s request, no judging',
+    load: (s) => ({ server: s.floor, url: `http://127.0.0.1:${s.floor.port}/api/authz/forward-auth`, headers: { ...FORWARD_AUTH_HEADERS, Cookie: s.sessionCookie } }),
   },
   {
     id: 'check',
@@ -199,6 +208,8 @@ const TARGETS: readonly Target[] = [
 /** Figures printed for reading the targets, with no target of their own. */
 const INFO: ReadonlyArray<{ readonly id: string; readonly label: string; value(m: Measurements): number }> = [
   { id: 'bareSameHeadersThroughputRatio', label: 'bare with check\'s headers ÷ bare req/s', value: (m) => m.cases.bareSameHeaders!.requestsPerSecond / m.cases.bare!.requestsPerSecond },
+  { id: 'nodeFloorThroughputRatio', label: 'Node http floor ÷ bare req/s', value: (m) => m.cases.nodeFloor!.requestsPerSecond / m.cases.bare!.requestsPerSecond },
+  { id: 'checkVsNodeFloorThroughputRatio', label: 'check ÷ Node http floor req/s', value: (m) => m.cases.check!.requestsPerSecond / m.cases.nodeFloor!.requestsPerSecond },
   { id: 'checkVsSameHeadersThroughputRatio', label: 'check ÷ bare with check\'s headers req/s', value: (m) => m.cases.check!.requestsPerSecond / m.cases.bareSameHeaders!.requestsPerSecond },
   { id: 'checkCpuRatio', label: 'check ÷ bare server CPU per request', value: (m) => m.cases.check!.serverCpuMicrosPerRequest / m.cases.bare!.serverCpuMicrosPerRequest },
 ];
@@ -414,6 +425,8 @@ async function main(): Promise<void> {
   try {
     const bare = await startPinnedServer('bare Fastify', join(ROOT, 'test/bench/bare-server.mjs'), SERVER_CPU, { ...process.env, NODE_ENV: 'production' });
     started.push(bare);
+    const floor = await startPinnedServer('Node http floor', join(ROOT, 'test/bench/floor-server.mjs'), SERVER_CPU, { ...process.env, NODE_ENV: 'production' });
+    started.push(floor);
     const gatehouse = await startPinnedServer('Gatehouse', join(ROOT, 'test/bench/gatehouse-server.mjs'), SERVER_CPU, {
       ...process.env,
       NODE_ENV: 'production',
@@ -432,7 +445,7 @@ async function main(): Promise<void> {
     await sleep(IDLE_SETTLE_SECONDS * 1000);
     const rssIdleMiB = gatehouse.rssMiB();
 
-    const servers: Servers = { bare, gatehouse, sessionCookie };
+    const servers: Servers = { bare, floor, gatehouse, sessionCookie };
     const pids = started.map((s) => s.pid);
     const quiet = new QuietWaiter();
     const runs = new Map<string, Run[]>(CASES.map((c) => [c.id, []]));
