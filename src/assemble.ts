@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ConfigStore } from '../config/config-store.js';
 import { ModeSwitcher } from './admin/mode-switcher.js';
-import { OidcReadiness } from './admin/oidc-readiness.js';
+import { forgetReadinessOnProviderChange, OidcReadiness } from './admin/oidc-readiness.js';
 import { buildApp } from './app.js';
 import { createAppContext, type AppDeps } from './app-context.js';
 import { systemRandom } from './crypto/random.js';
@@ -108,6 +108,7 @@ export async function assembleGatehouse(options: AssembleOptions): Promise<Gateh
       oauth2Readiness: () => oidcReadiness.problem(store.current.oauth2?.issuerUrl),
     });
     endSessionsOnConfigChange(store, sessions, log);
+    forgetReadinessOnProviderChange(store, oidcReadiness);
     const deps: AppDeps = {
       config: store,
       env,

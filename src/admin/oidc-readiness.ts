@@ -1,3 +1,18 @@
+import type { ConfigStore } from '../../config/config-store.js';
+import type { OAuth2Config } from '../../config/schema.js';
+import { constantTimeEqual } from '../crypto/constant-time.js';
+
+export function sameSecret(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return constantTimeEqual(a, b);
+}
+
+/** Issuer, client id or secret differ (or the block appeared or went): a different client at (maybe) a different provider. */
+export function providerChanged(before: OAuth2Config | undefined, after: OAuth2Config | undefined): boolean {
+  if (!before || !after) return before !== after;
+  return before.issuerUrl !== after.issuerUrl || before.clientId !== after.clientId || !sameSecret(before.clientSecret, after.clientSecret);
+}
+
 /**
  * What Gatehouse has seen of the configured OIDC provider, so a switch to
  * oauth2 mode is allowed only after discovery worked and an admin completed
@@ -36,4 +51,14 @@ export class OidcReadiness {
     if (this.testLogin?.issuer !== issuer) return 'complete one test login with the provider first, so you know you can sign in after the switch';
     return null;
   }
+}
+
+/**
+ * A test login with another client (or secret) proves nothing about this one, however the
+ * settings changed: the settings page, `gatehouse config set`, or a hand edit of config.json.
+ */
+export function forgetReadinessOnProviderChange(config: ConfigStore, readiness: OidcReadiness): void {
+  config.on('change', (next, previous) => {
+    if (providerChanged(previous.oauth2, next.oauth2)) readiness.forget();
+  });
 }

@@ -6,7 +6,7 @@ import { CONFIG_VERSION, ConfigSchema, formatIssues, type Config, type OAuth2Con
 import { claimAt, groupsFrom, OAuth2Strategy, type GroupMapping, type OidcClaims } from '../../../strategies/oauth2.js';
 import type { AppContext } from '../../app-context.js';
 import { OidcDiscoveryBody, OidcPreviewBody, OidcSettingsBody } from '../../admin/schemas.js';
-import { constantTimeEqual } from '../../crypto/constant-time.js';
+import { providerChanged, sameSecret } from '../../admin/oidc-readiness.js';
 import { clientIp } from '../../http/client-ip.js';
 import { parseBody } from '../../http/parse-body.js';
 import { requireAdmin } from '../../http/require-admin.js';
@@ -49,15 +49,6 @@ function redact(text: string, secret: string | undefined): string {
   return secret ? text.split(secret).join('[client secret]') : text;
 }
 
-function sameSecret(a: string | undefined, b: string | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  return constantTimeEqual(a, b);
-}
-
-/** Issuer, client id or secret differ: a different client at (maybe) a different provider. */
-function providerChanged(before: OAuth2Config | undefined, after: OAuth2Config): boolean {
-  return !before || before.issuerUrl !== after.issuerUrl || before.clientId !== after.clientId || !sameSecret(before.clientSecret, after.clientSecret);
-}
 
 function changedFields(before: OAuth2Config | undefined, after: OAuth2Config): string[] {
   const changed: string[] = PLAIN_FIELDS.filter((f) => JSON.stringify(before?.[f]) !== JSON.stringify(after[f]));
@@ -225,9 +216,8 @@ export function adminOidcRoutes(app: FastifyInstance, ctx: AppContext): void {
       if (error instanceof InvalidDocumentError) return sendApiError(reply, 400, 'invalid_settings', error.problems.join('; '));
       throw error;
     }
+    // The config change hook has already forgotten a test login made with another client (forgetReadinessOnProviderChange).
     const saved = next.oauth2!;
-    // A test login with another client (or secret) proves nothing about this one.
-    if (providerChanged(before, saved)) ctx.oidcReadiness.forget();
     await ctx.audit.record({
       event: 'oidc.update',
       actor: caller.principal.username,
