@@ -1,4 +1,5 @@
-import httpProxy from '@fastify/http-proxy';
+import type { IncomingHttpHeaders } from 'node:http';
+import httpProxy, { type FastifyHttpProxyOptions } from '@fastify/http-proxy';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AuthResult, Principal } from '../../strategies/types.js';
 import type { AppContext } from '../app-context.js';
@@ -8,7 +9,10 @@ import { normalizeHost, type Target } from '../authz/target.js';
 import { normalizeIp } from '../../config/network.js';
 import { readSingleHeaders } from '../http/headers.js';
 import type { Runtime } from '../runtime.js';
-import { upstreamHeaders } from './upstream-headers.js';
+import { upstreamHeaders, websocketUpstreamHeaders } from './upstream-headers.js';
+
+/** Largest WebSocket message relayed (ws's own default is 100 MiB, a lot to buffer per connection). */
+const MAX_WEBSOCKET_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 /** What the check decided for a request that may go through, kept for the header rewrite. */
 interface Admitted {
@@ -19,6 +23,11 @@ interface Admitted {
 }
 
 const admitted = new WeakMap<FastifyRequest, Admitted>();
+
+/** `rewriteRequestHeaders` is documented by @fastify/http-proxy for wsClientOptions but missing from its types. */
+type WebSocketClientOptions = NonNullable<FastifyHttpProxyOptions['wsClientOptions']> & {
+  rewriteRequestHeaders(headers: IncomingHttpHeaders, request: FastifyRequest): IncomingHttpHeaders;
+};
 
 /**
  * Proxy mode, for setups without Traefik, nginx or Caddy in front: a second listener
@@ -78,10 +87,19 @@ export async function buildProxyApp(ctx: AppContext): Promise<FastifyInstance> {
     return answer(request, reply, rt, app.upstream, h.host!, judged.target, auth);
   }
 
+  const wsClientOptions: WebSocketClientOptions = {
+    maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES,
+    rewriteRequestHeaders: (_headers, request) => websocketUpstreamHeaders(request.headers, admitted.get(request)!),
+  };
   await app.register(httpProxy, {
     upstream: '',
     disableRequestLogging: true,
     preHandler: check,
+    // A WebSocket handshake is a GET like any other: it is checked by the same preHandler
+    // before anything reaches the app, and refused handshakes get the check's answer.
+    websocket: true,
+    wsServerOptions: { maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES },
+    wsClientOptions,
     replyOptions: {
       getUpstream: (request) => admitted.get(request as FastifyRequest)!.upstream,
       rewriteRequestHeaders: (request, headers) => {

@@ -44,3 +44,17 @@ export function upstreamHeaders(incoming: IncomingHttpHeaders, request: Upstream
   headers['x-forwarded-host'] = request.host;
   return headers;
 }
+
+/**
+ * The WebSocket client that connects to the app makes its own handshake (key, version,
+ * Connection/Upgrade; the subprotocol is passed on separately), so the client's handshake
+ * and hop-by-hop headers are left out of what it is given to send.
+ */
+const HANDSHAKE_OR_HOP = /^(sec-websocket-|connection$|upgrade$|keep-alive$|proxy-|te$|trailer$|transfer-encoding$|content-length$)/i;
+
+/** What the app receives on a WebSocket handshake: the same rewrite as any request, minus the client's handshake. */
+export function websocketUpstreamHeaders(incoming: IncomingHttpHeaders, request: UpstreamRequest): IncomingHttpHeaders {
+  const headers = upstreamHeaders(incoming, request);
+  for (const name of Object.keys(headers)) if (HANDSHAKE_OR_HOP.test(name)) delete headers[name];
+  return headers;
+}

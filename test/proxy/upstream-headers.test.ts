@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../strategies/types.js';
-import { upstreamHeaders, withoutGatehouseCookies } from '../../src/proxy/upstream-headers.js';
+import { upstreamHeaders, websocketUpstreamHeaders, withoutGatehouseCookies } from '../../src/proxy/upstream-headers.js';
 
 const VICTOR: Principal = { id: 'local:v1', username: 'victor', role: 'viewer', groups: ['viewer'], email: 'victor@example.com', name: 'Victor', amr: ['pwd'], acr: 'aal1' };
 const REQUEST = { host: 'app.example.com:8443', clientIp: '192.168.1.20', principal: VICTOR };
@@ -38,5 +38,28 @@ describe('withoutGatehouseCookies', () => {
     expect(withoutGatehouseCookies('gatehouse_session=a.b')).toBeUndefined();
     expect(withoutGatehouseCookies(undefined)).toBeUndefined();
     expect(withoutGatehouseCookies(['x=1', 'gatehouse_oidc=z'])).toBe('x=1');
+  });
+});
+
+describe('websocketUpstreamHeaders', () => {
+  it('leaves the client handshake and hop-by-hop headers to the proxy’s own handshake, and rewrites the rest like any request', () => {
+    const out = websocketUpstreamHeaders(
+      {
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        'sec-websocket-version': '13',
+        'sec-websocket-extensions': 'permessage-deflate',
+        'sec-websocket-protocol': 'chat',
+        origin: 'https://app.example.com',
+        cookie: 'gatehouse_session=id.secret; pref=1',
+        'remote-user': 'root',
+      },
+      REQUEST,
+    );
+    expect(Object.keys(out).filter((name) => name.startsWith('sec-websocket-') || name === 'connection' || name === 'upgrade')).toEqual([]);
+    expect(out.origin).toBe('https://app.example.com');
+    expect(out.cookie).toBe('pref=1');
+    expect(out['remote-user']).toBe(REQUEST.principal!.username);
   });
 });
