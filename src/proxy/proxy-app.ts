@@ -5,11 +5,12 @@ import type { AuthResult, Principal } from '../../strategies/types.js';
 import type { AppContext } from '../app-context.js';
 import { decisionFor, judge } from '../authz/judge.js';
 import { answerFor, badRequestAnswer, replyAnswer } from '../authz/respond.js';
-import { normalizeHost, type Target } from '../authz/target.js';
+import { normalizeHost, type RawTarget, type Target } from '../authz/target.js';
 import { normalizeIp } from '../../config/network.js';
 import { readSingleHeaders } from '../http/headers.js';
 import type { Runtime } from '../runtime.js';
 import { upstreamHeaders, websocketUpstreamHeaders } from './upstream-headers.js';
+import { recheckWhileOpen } from './websocket-recheck.js';
 
 /** Largest WebSocket message relayed (ws's own default is 100 MiB, a lot to buffer per connection). */
 const MAX_WEBSOCKET_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -23,6 +24,16 @@ interface Admitted {
 }
 
 const admitted = new WeakMap<FastifyRequest, Admitted>();
+
+/** What a WebSocket handshake presented, kept to check the open socket again. */
+interface Handshake {
+  readonly hostHeader: string;
+  readonly raw: RawTarget;
+  readonly authorization: string | undefined;
+  readonly cookie: string | undefined;
+}
+
+const isWebSocketHandshake = (request: FastifyRequest): boolean => request.headers.upgrade?.toLowerCase() === 'websocket';
 
 /** `rewriteRequestHeaders` is documented by @fastify/http-proxy for wsClientOptions but missing from its types. */
 type WebSocketClientOptions = NonNullable<FastifyHttpProxyOptions['wsClientOptions']> & {
@@ -84,7 +95,26 @@ export async function buildProxyApp(ctx: AppContext): Promise<FastifyInstance> {
       return refuse(reply, judged.code, judged.message);
     }
     const auth = judged.auth instanceof Promise ? await judged.auth : judged.auth;
-    return answer(request, reply, rt, app.upstream, h.host!, judged.target, auth);
+    const refused = answer(request, reply, rt, app.upstream, h.host!, judged.target, auth);
+    if (!refused && isWebSocketHandshake(request)) {
+      const handshake: Handshake = { hostHeader: h.host!, raw, authorization: h.authorization, cookie: request.headers.cookie };
+      recheckWhileOpen(request.raw.socket, () => stillAllowed(handshake), (reason, error) => {
+        if (reason === 'error') request.log.error({ err: error }, 'WebSocket re-check failed; connection closed');
+        else request.log.info({ host: host!.host, user: admitted.get(request)?.principal?.username }, 'WebSocket closed: its check no longer passes');
+      });
+    }
+    return refused;
+  }
+
+  /** The check again, for an open WebSocket, from what its handshake presented. Counts in no metric. */
+  async function stillAllowed(handshake: Handshake): Promise<boolean> {
+    const rt = ctx.runtime();
+    const host = normalizeHost(handshake.hostHeader);
+    if (!host || !rt.config.proxy.apps.some((a) => a.host === host.host)) return false;
+    const judged = judge(ctx, rt, handshake.raw, handshake.authorization, handshake.cookie);
+    if (!judged.ok) return false;
+    const auth = judged.auth instanceof Promise ? await judged.auth : judged.auth;
+    return decisionFor(ctx, rt, judged.target, auth).kind === 'allow';
   }
 
   const wsClientOptions: WebSocketClientOptions = {

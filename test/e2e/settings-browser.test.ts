@@ -104,7 +104,8 @@ describe('settings page in Chromium through nginx', () => {
     await page().locator('#add-role').selectOption(role);
     await page().locator('#add-password').fill(password);
     await page().getByRole('button', { name: 'Add user' }).click();
-    await expect.poll(() => page().locator('#users-status').innerText()).toContain(`Added ${username} (${role})`);
+    // Adding a user hashes the password (bcrypt cost 12, at nice 19): under the full suite's load that can take longer than expect.poll's default second.
+    await expect.poll(() => page().locator('#users-status').innerText(), { timeout: 15_000 }).toContain(`Added ${username} (${role})`);
     await expect.poll(() => page().locator(`#users-rows tr[data-user="${username}"] td`).nth(1).innerText()).toBe(role);
   }
 

@@ -7,6 +7,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { NewUser } from '../../src/users/user-service.js';
+import { WEBSOCKET_RECHECK_MS } from '../../src/proxy/websocket-recheck.js';
 import { cookiePair, send, startGatehouse, type GatehouseHandle } from '../support/proxies.js';
 
 const PORTAL = 'http://auth.localhost';
@@ -82,6 +83,19 @@ describe('proxy mode: WebSockets', () => {
   let proxyPort: number;
   let aliceCookie: string;
 
+  async function login(): Promise<string> {
+    const res = await send({
+      port: gh.port,
+      host: 'auth.localhost',
+      method: 'POST',
+      path: '/api/auth/login',
+      headers: { 'content-type': 'application/json', origin: PORTAL },
+      body: JSON.stringify({ username: ALICE.username, password: ALICE.password }),
+    });
+    expect(res.status, res.body).toBe(200);
+    return cookiePair(res.headers, 'gatehouse_session')!;
+  }
+
   beforeAll(async () => {
     echo = await startEchoApp();
     gh = await startGatehouse({
@@ -96,16 +110,7 @@ describe('proxy mode: WebSockets', () => {
       users: [ALICE],
     });
     proxyPort = gh.server.proxyPort!;
-    const res = await send({
-      port: gh.port,
-      host: 'auth.localhost',
-      method: 'POST',
-      path: '/api/auth/login',
-      headers: { 'content-type': 'application/json', origin: PORTAL },
-      body: JSON.stringify({ username: ALICE.username, password: ALICE.password }),
-    });
-    expect(res.status, res.body).toBe(200);
-    aliceCookie = cookiePair(res.headers, 'gatehouse_session')!;
+    aliceCookie = await login();
   });
 
   afterAll(async () => {
@@ -169,4 +174,25 @@ describe('proxy mode: WebSockets', () => {
     expect(opened).toMatchObject({ kind: 'refused', status: 404 });
     expect(echo.handshakes).toHaveLength(0);
   });
+
+  it('logout cuts an open WebSocket at its next re-check; a socket on a live session keeps working', async () => {
+    const doomedCookie = await login();
+    const doomed = await openThroughProxy(proxyPort, { cookie: doomedCookie });
+    const kept = await openThroughProxy(proxyPort, { cookie: aliceCookie });
+    if (doomed.kind !== 'open' || kept.kind !== 'open') throw new Error('both handshakes should pass');
+    const openedAt = Date.now();
+    const doomedClosed = new Promise<number>((resolve) => doomed.socket.once('close', () => resolve(Date.now())));
+    const logout = await send({ port: gh.port, host: 'auth.localhost', method: 'POST', path: '/api/auth/logout', headers: { cookie: doomedCookie, origin: PORTAL, 'content-type': 'application/json' }, body: '{}' });
+    expect(logout.status, logout.body).toBe(200);
+    const closedAt = await doomedClosed;
+    expect(closedAt - openedAt).toBeLessThan(WEBSOCKET_RECHECK_MS * 2 + 1_000);
+    // The other socket has been through a re-check of its own by now, and still relays.
+    // (Both timers started before openedAt.)
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, openedAt + WEBSOCKET_RECHECK_MS + 1_000 - Date.now())));
+    expect(kept.socket.readyState).toBe(WebSocket.OPEN);
+    const reply = nextMessage(kept.socket);
+    kept.socket.send('still here');
+    expect(await reply).toBe('echo: still here');
+    kept.socket.close();
+  }, 20_000);
 });
