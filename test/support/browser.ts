@@ -67,6 +67,8 @@ export async function newPage(browser: Browser): Promise<{ context: BrowserConte
 export async function screenshot(page: Page, name: string): Promise<string> {
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   const file = join(SCREENSHOT_DIR, `${name.replace(/[^A-Za-z0-9._-]+/g, '-')}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  // A full-page capture waits for a rendered frame, which under the whole suite's load on
+  // two CPUs has taken longer than the 8 s the pages' actions get.
+  await page.screenshot({ path: file, fullPage: true, timeout: 30_000 });
   return file;
 }
