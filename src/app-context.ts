@@ -41,8 +41,6 @@ export interface AppDeps {
   readonly oidcReadiness: OidcReadiness;
   /** OIDC provider connection and flow state; built from the other deps when not given. */
   readonly oidc?: OidcService;
-  /** Counters for /metrics; a fresh set when not given. */
-  readonly metrics?: Metrics;
 }
 
 export interface AppContext extends AppDeps {
@@ -55,7 +53,7 @@ const ADMIN_PATHS = ['/api/admin', '/settings'];
 
 export function createAppContext(deps: AppDeps): AppContext {
   const cache = new WeakMap<Runtime, DecideContext>();
-  const metrics = deps.metrics ?? new Metrics();
+  const metrics = new Metrics();
   deps.audit.onRecord((event) => metrics.countAuditEvent(event.event));
   return {
     ...deps,

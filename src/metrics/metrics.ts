@@ -21,7 +21,7 @@ type CheckTable = Record<CheckEndpoint, Record<CheckOutcome, number>>;
 function emptyChecks(): CheckTable {
   const table = {} as CheckTable;
   for (const endpoint of CHECK_ENDPOINTS) {
-    table[endpoint] = { allow: 0, deny: 0, login: 0, stepUp: 0, bad_request: 0 };
+    table[endpoint] = Object.fromEntries(CHECK_OUTCOMES.map((outcome) => [outcome, 0])) as Record<CheckOutcome, number>;
   }
   return table;
 }

@@ -1,9 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import httpProxy, { type FastifyHttpProxyOptions } from '@fastify/http-proxy';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { AuthResult, Principal } from '../../strategies/types.js';
+import type { Decision, Principal } from '../../strategies/types.js';
 import type { AppContext } from '../app-context.js';
-import { decisionFor, judge } from '../authz/judge.js';
+import { decisionFor, judge, type Refusal } from '../authz/judge.js';
 import { answerFor, badRequestAnswer, replyAnswer } from '../authz/respond.js';
 import { normalizeHost, type RawTarget, type Target } from '../authz/target.js';
 import { normalizeIp } from '../../config/network.js';
@@ -25,13 +25,11 @@ interface Admitted {
 
 const admitted = new WeakMap<FastifyRequest, Admitted>();
 
-/** What a WebSocket handshake presented, kept to check the open socket again. */
-interface Handshake {
-  readonly hostHeader: string;
-  readonly raw: RawTarget;
-  readonly authorization: string | undefined;
-  readonly cookie: string | undefined;
-}
+/** What the proxy's check made of a request (see `evaluate`); the re-check of an open WebSocket reads only `decided`/allow. */
+type Evaluation =
+  | { readonly kind: 'unknownApp' }
+  | { readonly kind: 'refused'; readonly refusal: Refusal }
+  | { readonly kind: 'decided'; readonly upstream: string; readonly target: Target; readonly decision: Decision };
 
 const isWebSocketHandshake = (request: FastifyRequest): boolean => request.headers.upgrade?.toLowerCase() === 'websocket';
 
@@ -68,8 +66,34 @@ export async function buildProxyApp(ctx: AppContext): Promise<FastifyInstance> {
     return reply.code(404).header('cache-control', 'no-store').send({ error: 'unknown_app', message: `no app is proxied for host ${host ?? '(none)'}` });
   }
 
-  function answer(request: FastifyRequest, reply: FastifyReply, rt: Runtime, upstream: string, hostHeader: string, target: Target, auth: AuthResult): FastifyReply | undefined {
-    const decision = decisionFor(ctx, rt, target, auth);
+  /**
+   * The check for one proxied request: the app its Host names, then the same judging and
+   * decision as the forward-auth endpoints. Run for every request, and again for an open
+   * WebSocket with what its handshake presented, so both ask exactly the same questions.
+   */
+  async function evaluate(rt: Runtime, hostHeader: string | undefined, raw: RawTarget, authorization: string | undefined, cookie: string | undefined): Promise<Evaluation> {
+    const host = hostHeader === undefined ? null : normalizeHost(hostHeader);
+    const app = host ? rt.config.proxy.apps.find((a) => a.host === host.host) : undefined;
+    if (!app) return { kind: 'unknownApp' };
+    const judged = judge(ctx, rt, raw, authorization, cookie);
+    if (!judged.ok) return { kind: 'refused', refusal: judged };
+    const auth = judged.auth instanceof Promise ? await judged.auth : judged.auth;
+    return { kind: 'decided', upstream: app.upstream, target: judged.target, decision: decisionFor(ctx, rt, judged.target, auth) };
+  }
+
+  async function check(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    const rt = ctx.runtime();
+    const h = readSingleHeaders(request.raw, ['host', 'authorization'] as const);
+    if (!h) return refuse(reply, 'duplicate_header', 'the Host or Authorization header appears more than once');
+    const raw: RawTarget = { method: request.method, proto: 'http', host: h.host, uri: request.raw.url, clientIp: normalizeIp(request.socket.remoteAddress ?? '') };
+    const cookie = request.headers.cookie;
+    const result = await evaluate(rt, h.host, raw, h.authorization, cookie);
+    if (result.kind === 'unknownApp') return refuseHost(reply, h.host);
+    if (result.kind === 'refused') {
+      if (result.refusal.logged) request.log.info({ code: result.refusal.code }, `proxy input refused: ${result.refusal.message}`);
+      return refuse(reply, result.refusal.code, result.refusal.message);
+    }
+    const { decision, target } = result;
     ctx.metrics.countCheck('proxy', decision.kind);
     if (decision.kind !== 'allow') {
       request.log.debug({ decision: decision.kind, rule: decision.rule, host: target.host }, 'proxy decision');
@@ -77,44 +101,18 @@ export async function buildProxyApp(ctx: AppContext): Promise<FastifyInstance> {
       return replyAnswer(reply, answerFor('forward-auth', decision, target, rt.portal, request.headers));
     }
     // The app gets the Host the client sent (port included), for the absolute URLs it builds.
-    admitted.set(request, { upstream, host: hostHeader, clientIp: target.clientIp, principal: decision.principal });
-    return undefined;
-  }
-
-  async function check(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
-    const rt = ctx.runtime();
-    const h = readSingleHeaders(request.raw, ['host', 'authorization'] as const);
-    if (!h) return refuse(reply, 'duplicate_header', 'the Host or Authorization header appears more than once');
-    const host = h.host === undefined ? null : normalizeHost(h.host);
-    const app = host ? rt.config.proxy.apps.find((a) => a.host === host.host) : undefined;
-    if (!app) return refuseHost(reply, h.host);
-    const raw = { method: request.method, proto: 'http', host: h.host, uri: request.raw.url, clientIp: normalizeIp(request.socket.remoteAddress ?? '') };
-    const judged = judge(ctx, rt, raw, h.authorization, request.headers.cookie);
-    if (!judged.ok) {
-      if (judged.logged) request.log.info({ code: judged.code }, `proxy input refused: ${judged.message}`);
-      return refuse(reply, judged.code, judged.message);
-    }
-    const auth = judged.auth instanceof Promise ? await judged.auth : judged.auth;
-    const refused = answer(request, reply, rt, app.upstream, h.host!, judged.target, auth);
-    if (!refused && isWebSocketHandshake(request)) {
-      const handshake: Handshake = { hostHeader: h.host!, raw, authorization: h.authorization, cookie: request.headers.cookie };
-      recheckWhileOpen(request.raw.socket, () => stillAllowed(handshake), (reason, error) => {
+    admitted.set(request, { upstream: result.upstream, host: h.host!, clientIp: target.clientIp, principal: decision.principal });
+    if (isWebSocketHandshake(request)) {
+      const stillAllowed = async () => {
+        const again = await evaluate(ctx.runtime(), h.host, raw, h.authorization, cookie);
+        return again.kind === 'decided' && again.decision.kind === 'allow';
+      };
+      recheckWhileOpen(request.raw.socket, stillAllowed, (reason, error) => {
         if (reason === 'error') request.log.error({ err: error }, 'WebSocket re-check failed; connection closed');
-        else request.log.info({ host: host!.host, user: admitted.get(request)?.principal?.username }, 'WebSocket closed: its check no longer passes');
+        else request.log.info({ host: target.host, user: decision.principal?.username }, 'WebSocket closed: its check no longer passes');
       });
     }
-    return refused;
-  }
-
-  /** The check again, for an open WebSocket, from what its handshake presented. Counts in no metric. */
-  async function stillAllowed(handshake: Handshake): Promise<boolean> {
-    const rt = ctx.runtime();
-    const host = normalizeHost(handshake.hostHeader);
-    if (!host || !rt.config.proxy.apps.some((a) => a.host === host.host)) return false;
-    const judged = judge(ctx, rt, handshake.raw, handshake.authorization, handshake.cookie);
-    if (!judged.ok) return false;
-    const auth = judged.auth instanceof Promise ? await judged.auth : judged.auth;
-    return decisionFor(ctx, rt, judged.target, auth).kind === 'allow';
+    return undefined;
   }
 
   const wsClientOptions: WebSocketClientOptions = {

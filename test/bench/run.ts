@@ -1,9 +1,9 @@
 /**
  * `npm run bench`: the forward-auth quality bars from DESIGN.md, measured in one run.
  *
- * Builds Gatehouse, starts it (userPassword mode, one admin, temp data dir) and a bare Fastify 204 app as
- * separate node processes pinned to CPU 0, signs in through the portal for a real session
- * cookie, then loads each case with wrk pinned to CPU 1 — same connections and duration for
+ * Builds Gatehouse, starts it (userPassword mode, one admin, temp data dir), a bare Fastify 204 app and
+ * the Node http floor as separate node processes pinned to CPU 0, signs in with the JSON login API
+ * for a real session cookie, then loads each case with wrk pinned to CPU 1 — same connections and duration for
  * every case — and compares. Also reads Gatehouse's resident memory idle and after the load.
  *
  * A third case sends bare Fastify the check's own request headers: it has no target, and
@@ -31,7 +31,7 @@
  * BENCH_MAX_WAIT_SECONDS (300, total wait for quiet), BENCH_SKIP_BUILD=1 (use dist/ as is).
  */
 import { spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';

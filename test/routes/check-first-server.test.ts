@@ -1,9 +1,8 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Principal } from '../../strategies/types.js';
-import { createAppFixture, type AppFixture } from '../support/app-fixture.js';
+import { authRequestHeaders, createAppFixture, type AppFixture } from '../support/app-fixture.js';
 import { check, ENDPOINTS, rawForwardAuthHeaders, sessionCookie, TOKEN_MODE } from '../support/portal.js';
-import { authRequestHeaders } from '../support/app-fixture.js';
 
 /**
  * A listening Gatehouse answers `GET` checks before Fastify sees them (check-first-server.ts).
