@@ -10,7 +10,9 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   APP_HOST,
+  cookiePair,
   freePort,
+  hiddenField,
   loginThroughPortal,
   PORTAL_HOST,
   send,
@@ -250,8 +252,9 @@ export function proxyContract(name: string, options: ProxyContractOptions, proxy
           host: PORTAL_HOST,
           path: '/login',
           method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://evil.localhost' },
-          body: new URLSearchParams({ token, csrf: 'x', rd: appUrl('/') }).toString(),
+          // The page's real form token and cookie: only the Origin is wrong.
+          headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://evil.localhost', cookie: cookiePair(page.headers, 'gatehouse_csrf')! },
+          body: new URLSearchParams({ token, csrf: hiddenField(page.body, 'csrf')!, rd: appUrl('/') }).toString(),
         });
         expect(res.status).toBe(403);
         expect(res.headers['set-cookie']?.some((c) => c.startsWith('gatehouse_session=')) ?? false).toBe(false);

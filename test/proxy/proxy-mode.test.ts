@@ -10,7 +10,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { NewUser } from '../../src/users/user-service.js';
-import { cookiePair, send, startGatehouse, startUpstream, type GatehouseHandle, type SimpleResponse, type Upstream } from '../support/proxies.js';
+import { passwordLogin, send, startGatehouse, startUpstream, type GatehouseHandle, type SimpleResponse, type Upstream } from '../support/proxies.js';
 
 const PORTAL = 'http://auth.localhost';
 
@@ -34,18 +34,8 @@ describe('proxy mode (GATEHOUSE_PROXY_PORT)', () => {
   let aliceCookie: string;
   let victorCookie: string;
 
-  async function login(user: NewUser): Promise<string> {
-    const res = await send({
-      port: gh.port,
-      host: 'auth.localhost',
-      method: 'POST',
-      path: '/api/auth/login',
-      headers: { 'content-type': 'application/json', origin: PORTAL },
-      body: JSON.stringify({ username: user.username, password: user.password }),
-    });
-    expect(res.status, res.body).toBe(200);
-    return cookiePair(res.headers, 'gatehouse_session')!;
-  }
+  const login = (user: NewUser): Promise<string> => passwordLogin(gh.port, PORTAL, user);
+
 
   /** A request to the app through Gatehouse's proxy listener. */
   const app = (path: string, headers: Record<string, string | string[]> = {}, method = 'GET', body?: string, host = 'app.localhost'): Promise<SimpleResponse> =>
@@ -203,6 +193,7 @@ describe('proxy mode (GATEHOUSE_PROXY_PORT)', () => {
 
   it('proxied requests are counted in /metrics under endpoint="proxy"', async () => {
     expect((await app('/counted', { cookie: aliceCookie })).status).toBe(200);
+    expect((await app('/counted%2Fx', { accept: 'application/json' })).status).toBe(400);
     const metrics = await send({ port: gh.port, host: 'auth.localhost', path: '/metrics' });
     expect(metrics.status).toBe(200);
     const line = metrics.body.split('\n').find((l) => l.startsWith('gatehouse_checks_total{endpoint="proxy",outcome="allow"} '));

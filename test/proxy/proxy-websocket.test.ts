@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { NewUser } from '../../src/users/user-service.js';
 import { WEBSOCKET_RECHECK_MS } from '../../src/proxy/websocket-recheck.js';
-import { cookiePair, send, startGatehouse, type GatehouseHandle } from '../support/proxies.js';
+import { passwordLogin, send, startGatehouse, type GatehouseHandle } from '../support/proxies.js';
 
 const PORTAL = 'http://auth.localhost';
 const ALICE = { username: 'alice', password: 'proxy admin passphrase 1', role: 'admin' } satisfies NewUser;
@@ -83,18 +83,8 @@ describe('proxy mode: WebSockets', () => {
   let proxyPort: number;
   let aliceCookie: string;
 
-  async function login(): Promise<string> {
-    const res = await send({
-      port: gh.port,
-      host: 'auth.localhost',
-      method: 'POST',
-      path: '/api/auth/login',
-      headers: { 'content-type': 'application/json', origin: PORTAL },
-      body: JSON.stringify({ username: ALICE.username, password: ALICE.password }),
-    });
-    expect(res.status, res.body).toBe(200);
-    return cookiePair(res.headers, 'gatehouse_session')!;
-  }
+  const login = (): Promise<string> => passwordLogin(gh.port, PORTAL, ALICE);
+
 
   beforeAll(async () => {
     echo = await startEchoApp();
@@ -140,8 +130,11 @@ describe('proxy mode: WebSockets', () => {
     // An Authorization header is judged alone (a wrong password never falls back to the cookie).
     expect(opened.kind).toBe('refused');
     expect(echo.handshakes).toHaveLength(0);
-    expect(await echoOnce(await openThroughProxy(proxyPort, { cookie: aliceCookie }))).toBe('echo: ping');
+    // Both credentials, accepted (a right password, and the cookie beside it): neither may go on to the app.
+    const basic = 'Basic ' + Buffer.from(`${ALICE.username}:${ALICE.password}`).toString('base64');
+    expect(await echoOnce(await openThroughProxy(proxyPort, { cookie: aliceCookie, authorization: basic }))).toBe('echo: ping');
     const seen = echo.handshakes.at(-1)!;
+    expect(seen['remote-user']).toBe('alice');
     expect(seen.cookie).toBeUndefined();
     expect(seen.authorization).toBeUndefined();
     expect(JSON.stringify(seen)).not.toContain(aliceCookie.split('=')[1]!);
@@ -161,11 +154,11 @@ describe('proxy mode: WebSockets', () => {
   });
 
   it('spoofed identity on the handshake: a client-sent Remote-User is replaced by the real one', async () => {
-    const opened = await openThroughProxy(proxyPort, { cookie: aliceCookie, 'remote-user': 'root', 'remote-groups': 'admin', 'x-forwarded-for': '10.0.0.1' });
+    const opened = await openThroughProxy(proxyPort, { cookie: aliceCookie, 'remote-user': 'root', 'remote-groups': 'superadmins', 'x-forwarded-for': '10.0.0.1' });
     expect(await echoOnce(opened)).toBe('echo: ping');
     const seen = echo.handshakes.at(-1)!;
     expect(seen['remote-user']).toBe('alice');
-    expect(seen['remote-groups']).not.toContain('root');
+    expect(seen['remote-groups']).toBe('admin');
     expect(seen['x-forwarded-for']).toBe('127.0.0.1');
   });
 

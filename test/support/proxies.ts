@@ -465,6 +465,24 @@ export function send(options: SendOptions): Promise<SimpleResponse> {
   });
 }
 
+/**
+ * Signs in with the JSON login API over real HTTP, from the portal's own origin, and returns
+ * the `gatehouse_session=<value>` pair. Throws with the answer when the login is refused.
+ */
+export async function passwordLogin(port: number, portalUrl: string, user: Pick<NewUser, 'username' | 'password'>): Promise<string> {
+  const res = await send({
+    port,
+    host: new URL(portalUrl).host,
+    method: 'POST',
+    path: '/api/auth/login',
+    headers: { 'content-type': 'application/json', origin: portalUrl },
+    body: JSON.stringify({ username: user.username, password: user.password }),
+  });
+  const session = cookiePair(res.headers, 'gatehouse_session');
+  if (res.status !== 200 || !session) throw new Error(`login as ${user.username} gave ${res.status}: ${res.body}`);
+  return session;
+}
+
 /** The `name=value` pair of a Set-Cookie for `name`, or undefined. */
 export function cookiePair(headers: IncomingHttpHeaders, name: string): string | undefined {
   for (const line of headers['set-cookie'] ?? []) {
