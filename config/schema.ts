@@ -158,7 +158,7 @@ const BaseSchema = z.strictObject({
   passkeys: PasskeysSchema.prefault({}),
   /** Proxy mode: apps Gatehouse forwards to itself, on GATEHOUSE_PROXY_PORT. */
   proxy: ProxySchema.prefault({}),
-  /** /metrics (Prometheus text): who may scrape it, by the connection's own address. */
+  /** /metrics (Prometheus text): who may scrape it, by the client's address (X-Forwarded-For only from trustedProxies). */
   metrics: z
     .strictObject({
       enabled: z.boolean().default(true),

@@ -126,7 +126,7 @@ export class ModeSwitcher {
     await this.deps.config.update((config) => ({ ...config, mode: to }) as Config);
     const now = this.deps.now();
     // A switch made while another was pending keeps the oldest "from": rolling back returns to what was confirmed.
-    const pending: PendingSwitch = { from: this.pendingSwitch?.from ?? from, to, by, at: now, deadline: now + this.window() };
+    const pending: PendingSwitch = { from: this.pending()?.from ?? from, to, by, at: now, deadline: now + this.window() };
     this.pendingSwitch = pending;
     await writeFileAtomic(this.file, JSON.stringify(pending));
     this.arm();

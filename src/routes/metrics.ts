@@ -1,21 +1,23 @@
 import type { FastifyInstance } from 'fastify';
-import { normalizeIp } from '../../config/network.js';
 import type { AppContext } from '../app-context.js';
+import { clientIp } from '../http/client-ip.js';
 import type { Gauge } from '../metrics/metrics.js';
 import { AUTH_MODES } from '../../strategies/types.js';
 
 /**
- * `GET /metrics` for Prometheus. Answered only to scrapers whose own connection comes from
- * `metrics.networks` (loopback and private ranges by default): X-Forwarded-For is never
- * read here, so a request relayed by a public proxy in front is refused like any outsider.
- * Counts and sizes only: no usernames, hosts, tokens or addresses.
+ * `GET /metrics` for Prometheus. Answered only to scrapers whose address is in
+ * `metrics.networks` (loopback and private ranges by default). The address is the client's
+ * as a trusted proxy reports it, not the proxy's own: the proxy in front of the portal
+ * always connects from a private address, so judging the connection would open /metrics
+ * to the whole internet through it. Counts and sizes only: no usernames, hosts, tokens or
+ * addresses.
  */
 export function metricsRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get('/metrics', async (request, reply) => {
     const rt = ctx.runtime();
     reply.header('cache-control', 'no-store');
     if (!rt.config.metrics.enabled) return reply.code(404).send({ error: 'not_found' });
-    if (!rt.metricsNetworks.has(normalizeIp(request.socket.remoteAddress ?? ''))) {
+    if (!rt.metricsNetworks.has(clientIp(request, rt.trustedProxies))) {
       return reply.code(403).send({ error: 'metrics_forbidden', message: 'this address is not in metrics.networks' });
     }
     const now = ctx.now();

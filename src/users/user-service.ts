@@ -75,8 +75,9 @@ export function viewOf(user: User): UserView {
   return { ...rest, hasPassword: passwordHash !== '' };
 }
 
+/** Admins who can still sign in: a spent one-time password (`gatehouse recover`) opens nothing until it is replaced. */
 function enabledAdmins(doc: UsersFile): User[] {
-  return doc.users.filter((u) => u.role === 'admin' && !u.disabled && u.passwordHash !== '');
+  return doc.users.filter((u) => u.role === 'admin' && !u.disabled && u.passwordHash !== '' && u.oneTimePasswordUsedAt === undefined);
 }
 
 /**

@@ -69,4 +69,15 @@ describe('mode switch with commit-confirm', () => {
     await new Promise((resolve) => setTimeout(resolve, 800));
     expect(fx.store.current.mode).toBe('userPassword');
   });
+
+  it('the next switch after a cancelled one rolls back to the mode it left, not to the mode before the cancelled switch', async () => {
+    fx = await createAppFixture({ mode: 'open', security: { bcryptCost: 12, switchConfirmWindow: '1h' } });
+    await fx.accounts.users.create({ ...ADMIN, role: 'admin' }, { name: 'test' });
+    await fx.modeSwitcher.switchTo('userPassword', 'test');
+    await unlink(join(fx.dataDir, 'mode-switch.json'));
+    // Nothing asked for the pending switch in between: the cancelled one must still not count.
+    const next = await fx.modeSwitcher.switchTo('open', 'test', 'open');
+    expect(next.from).toBe('userPassword');
+    fx.modeSwitcher.stop();
+  });
 });

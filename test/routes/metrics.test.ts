@@ -62,7 +62,17 @@ describe('/metrics', () => {
     for (const secret of [ALICE.username, ALICE.password, session!, session!.split('.')[1]!, '198.51.100.77', 'app.example.com']) expect(body).not.toContain(secret);
   });
 
-  it('a scraper from outside metrics.networks gets 403, X-Forwarded-For is not believed, and metrics.enabled=false hides the route', async () => {
+  it('metrics read through the reverse proxy: an outside client relayed by the trusted proxy in front of the portal gets 403', async () => {
+    fx = await userPasswordFixture([ALICE]);
+    // The proxy connects from loopback (trusted, and inside the default metrics.networks); the client is public.
+    const outsider = await fx.app.inject({ method: 'GET', url: '/metrics', remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': '203.0.113.9' } });
+    expect(outsider.statusCode).toBe(403);
+    expect(outsider.body).not.toContain('gatehouse_checks_total');
+    const lanScraper = await fx.app.inject({ method: 'GET', url: '/metrics', remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': '192.168.1.20' } });
+    expect(lanScraper.statusCode).toBe(200);
+  });
+
+  it('a scraper from outside metrics.networks gets 403, X-Forwarded-For from an untrusted peer is not believed, and metrics.enabled=false hides the route', async () => {
     fx = await userPasswordFixture([ALICE]);
     expect((await scrape(fx, '203.0.113.9')).statusCode).toBe(403);
     const relayed = await fx.app.inject({ method: 'GET', url: '/metrics', remoteAddress: '203.0.113.9', headers: { 'x-forwarded-for': '127.0.0.1' } });

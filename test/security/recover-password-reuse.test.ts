@@ -76,6 +76,8 @@ describe('a one-time password from `gatehouse recover` cannot be reused', () => 
     expect(first.res.headers.location).toBe(`/profile/password?rd=${encodeURIComponent(APP_URL)}`);
     const partial = sessionFrom(first.res)!;
     expect(alice().oneTimePasswordUsedAt).toEqual(expect.any(String));
+    // Until she sets a new password, nobody can sign in as this admin: lockout guards must not count her.
+    expect(fx.accounts.users.hasUsableAdmin()).toBe(false);
 
     // The session is good for the password page and nothing else.
     expect((await checkAs(fx.app, { session: partial })).statusCode).toBe(401);
