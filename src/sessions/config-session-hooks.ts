@@ -33,18 +33,27 @@ function oidcNarrowed(previous: Config, next: Config): boolean {
  * session when the instance token is rotated, every session of a mode that
  * is switched away from (so switching back later does not revive them), and
  * every OIDC session when the provider changes or the group → role mapping
- * narrows (a demoted group must not keep its old role until the session expires).
+ * narrows (a demoted group must not keep its old role until the session expires), and
+ * every break-glass session when `allowLocalAdmins` is turned off.
  */
 export function endSessionsOnConfigChange(config: ConfigStore, sessions: SessionManager, log: Logger): void {
   config.on('change', (next, previous) => {
     const tokenRotated = previous.token?.hash !== next.token?.hash;
     const modeChanged = previous.mode !== next.mode;
     const oidcRemapped = oidcNarrowed(previous, next);
-    if (!tokenRotated && !modeChanged && !oidcRemapped) return;
+    // Break-glass sign-ins (local admins in oauth2 mode) end when break-glass is turned off.
+    const breakGlassClosed = previous.oauth2?.allowLocalAdmins === true && next.oauth2?.allowLocalAdmins !== true;
+    if (!tokenRotated && !modeChanged && !oidcRemapped && !breakGlassClosed) return;
     sessions
-      .revokeWhere((s) => (modeChanged && s.mode === previous.mode) || (tokenRotated && s.mode === 'token') || (oidcRemapped && s.principal.id.startsWith('oidc:')))
+      .revokeWhere(
+        (s) =>
+          (modeChanged && s.mode === previous.mode) ||
+          (tokenRotated && s.mode === 'token') ||
+          (oidcRemapped && s.principal.id.startsWith('oidc:')) ||
+          (breakGlassClosed && s.mode === 'oauth2' && s.principal.id.startsWith('local:')),
+      )
       .then(
-        (count) => count > 0 && log.info({ count, modeChanged, tokenRotated, oidcRemapped }, 'sessions ended after a mode switch, token rotation or OIDC settings change'),
+        (count) => count > 0 && log.info({ count, modeChanged, tokenRotated, oidcRemapped, breakGlassClosed }, 'sessions ended after a mode switch, token rotation or OIDC settings change'),
         (error) => log.error({ err: error }, 'could not end sessions after a config change'),
       );
   });

@@ -45,6 +45,15 @@ describe('oauth2 break-glass: local admins with allowLocalAdmins', () => {
     expect(fx.sessions.verify(session, 'oauth2')!.amr).toEqual(['pwd']);
   });
 
+  it('attack: a break-glass session outlives allowLocalAdmins being turned off — it ends with the switch', async () => {
+    const f = (fx = await fixture(true));
+    const session = cookieFrom(await signIn(f, ADMIN.username, ADMIN.password), SESSION_COOKIE)!;
+    const cookie = `${SESSION_COOKIE}=${session}`;
+    expect((await check(f.app, 'forward-auth', APP, { cookie })).statusCode).toBe(200);
+    await f.store.update((c) => ({ ...c, oauth2: { ...c.oauth2!, allowLocalAdmins: false } }));
+    await expect.poll(async () => (await check(f.app, 'forward-auth', APP, { cookie })).statusCode, { timeout: 3_000 }).toBe(401);
+  });
+
   it('a local non-admin with the right password gets exactly the wrong-password answer', async () => {
     fx = await fixture(true);
     const editor = await signIn(fx, EDITOR.username, EDITOR.password);
