@@ -3,11 +3,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { User } from '../../config/users-schema.js';
-import type { AuditEvent } from '../../src/audit/audit-log.js';
 import { sha256Hex } from '../../src/crypto/constant-time.js';
 import { seedTotp } from '../support/cli-accounts.js';
 import { gatehouse } from '../support/cli.js';
 import { E2E_SECRET, startGatehouse, type GatehouseHandle } from '../support/proxies.js';
+import { basic, readAuditFile } from '../support/user-password.js';
 
 const PORTAL = 'http://auth.localhost';
 const APP = 'http://app.localhost/dashboard';
@@ -20,14 +20,7 @@ function cookieFrom(res: Response, name: string): string | undefined {
   return res.headers.getSetCookie().map((c) => c.split(';')[0]!).find((c) => c.startsWith(`${name}=`) && c.length > name.length + 1);
 }
 
-function basic(username: string, password: string): string {
-  return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
-}
-
-async function auditEvents(dataDir: string): Promise<AuditEvent[]> {
-  const text = await readFile(join(dataDir, 'audit.log'), 'utf8');
-  return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as AuditEvent);
-}
+const auditEvents = async (dataDir: string) => (await readAuditFile(dataDir)).events;
 
 /** `gatehouse recover` run from a shell beside a RUNNING Gatehouse: the server follows without a restart. */
 describe('gatehouse recover against a running server', () => {

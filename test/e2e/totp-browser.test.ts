@@ -17,13 +17,12 @@
  * Hosts: app.gh.localhost / auth.gh.localhost with the session cookie on
  * gh.localhost (see test/support/browser.ts).
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { NewUser } from '../../src/users/user-service.js';
 import { newPage, screenshot } from '../support/browser.js';
 import { oathtoolCode } from '../support/mfa.js';
+import { readAuditFile } from '../support/user-password.js';
 import { startBrowserStack, type BrowserStack } from '../support/browser-stack.js';
 import type { GatehouseHandle, Upstream } from '../support/proxies.js';
 
@@ -96,10 +95,7 @@ describe('TOTP in Chromium through nginx: enrol, password + code, recovery code,
     }
   }
 
-  async function auditEvents(): Promise<Array<{ event: string; actor: string; target?: string }>> {
-    const text = await readFile(join(gatehouse.dataDir, 'audit.log'), 'utf8').catch(() => '');
-    return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { event: string; actor: string; target?: string });
-  }
+  const auditEvents = async () => (await readAuditFile(gatehouse.dataDir)).events;
 
   /** Opens the protected `path`: lands on the portal's login form for it, the app never asked. */
   async function openAppExpectingLogin(path: string): Promise<void> {

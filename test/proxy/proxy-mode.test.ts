@@ -5,12 +5,11 @@
  * named after the attack they stop.
  */
 import { writeFile, readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { NewUser } from '../../src/users/user-service.js';
-import { passwordLogin, send, startGatehouse, startUpstream, type GatehouseHandle, type SimpleResponse, type Upstream } from '../support/proxies.js';
+import { freePort, passwordLogin, send, startGatehouse, startUpstream, type GatehouseHandle, type SimpleResponse, type Upstream } from '../support/proxies.js';
 
 const PORTAL = 'http://auth.localhost';
 
@@ -176,10 +175,7 @@ describe('proxy mode (GATEHOUSE_PROXY_PORT)', () => {
   });
 
   it('an app that is down gives the client a 5xx and Gatehouse keeps answering', async () => {
-    const closed: Server = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const deadPort = (closed.address() as { port: number }).port;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const deadPort = await freePort();
     await editConfig((config) => ({ ...config, proxy: { apps: [...config.proxy.apps, { host: 'down.localhost', upstream: `http://127.0.0.1:${deadPort}` }] } }));
     await expect.poll(async () => (await app('/', { cookie: aliceCookie }, 'GET', undefined, 'down.localhost')).status, { timeout: 5_000 }).toBeGreaterThanOrEqual(500);
     expect((await app('/still-up', { cookie: aliceCookie })).status).toBe(200);
