@@ -14,12 +14,15 @@ import { createAccountServices, type AccountServices } from './services.js';
 import { endSessionsOnConfigChange } from './sessions/config-session-hooks.js';
 import { FileSessionStore } from './sessions/file-session-store.js';
 import type { SessionStore } from './sessions/session-record.js';
+import type { RedisConnection } from './backend/redis-connection.js';
 import { SessionManager } from './sessions/session-manager.js';
 
 export interface AssembleOptions {
   /** The config store, already opened. The assembled Gatehouse closes it; if assembling fails, the caller still owns it. */
   readonly config: ConfigStore;
   readonly env: EnvSettings;
+  /** The shared backend's connection, already connected, when GATEHOUSE_REDIS_URL is set (the caller owns and closes it). */
+  readonly redis?: RedisConnection | undefined;
   readonly log: Logger;
   /** The clock (default `Date.now`). */
   readonly now?: () => number;
@@ -61,10 +64,10 @@ function defaultCsrfKey(secret: string | undefined): Buffer {
 }
 
 /** Redis when configured (loaded only then: ioredis is a large library), else sessions.json in the data dir. */
-async function defaultSessionStore(env: EnvSettings, now: () => number): Promise<SessionStore> {
-  if (!env.redisUrl) return new FileSessionStore(env.dataDir, now);
+async function defaultSessionStore(env: EnvSettings, redis: RedisConnection | undefined, now: () => number): Promise<SessionStore> {
+  if (!redis) return new FileSessionStore(env.dataDir, now);
   const { RedisSessionStore } = await import('./sessions/redis-session-store.js');
-  return new RedisSessionStore(env.redisUrl, now);
+  return new RedisSessionStore(redis, now);
 }
 
 /**
@@ -75,7 +78,7 @@ async function defaultSessionStore(env: EnvSettings, now: () => number): Promise
 export async function assembleGatehouse(options: AssembleOptions): Promise<Gatehouse> {
   const { config: store, env, log } = options;
   const now = options.now ?? (() => Date.now());
-  const sessionStore = options.sessionStore ? options.sessionStore(now) : await defaultSessionStore(env, now);
+  const sessionStore = options.sessionStore ? options.sessionStore(now) : await defaultSessionStore(env, options.redis, now);
   await sessionStore.load();
   let accounts: AccountServices | undefined;
   try {
@@ -87,6 +90,7 @@ export async function assembleGatehouse(options: AssembleOptions): Promise<Gateh
     });
     accounts = await createAccountServices({
       dataDir: env.dataDir,
+      redis: options.redis,
       config: store,
       sessions,
       log,

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { DEFAULT_PORT } from '../config/defaults.js';
+import type { RedisSettings } from './backend/redis-connection.js';
 
 /** Everything Gatehouse reads from the environment. Only boot code and the CLI call `readEnv`. */
 export interface EnvSettings {
@@ -12,6 +13,8 @@ export interface EnvSettings {
   readonly logLevel: string;
   /** Sessions in Redis (several replicas) instead of the data dir. */
   readonly redisUrl?: string | undefined;
+  /** Prefix of every Redis key (GATEHOUSE_REDIS_PREFIX), so two installations can share one Redis. */
+  readonly redisPrefix?: string;
   /** Proxy mode: also listen here and forward `proxy.apps` requests after the check. */
   readonly proxyPort?: number | undefined;
 }
@@ -28,8 +31,14 @@ export function readEnv(env: NodeJS.ProcessEnv): EnvSettings {
     portalUrl: env.GATEHOUSE_PORTAL_URL || undefined,
     logLevel: env.GATEHOUSE_LOG_LEVEL || 'info',
     redisUrl: env.GATEHOUSE_REDIS_URL || undefined,
+    redisPrefix: env.GATEHOUSE_REDIS_PREFIX || 'gatehouse:',
     proxyPort: env.GATEHOUSE_PROXY_PORT === undefined || env.GATEHOUSE_PROXY_PORT === '' ? undefined : Number(env.GATEHOUSE_PROXY_PORT),
   };
+}
+
+/** Redis settings when GATEHOUSE_REDIS_URL is set: the one place the backend is chosen. */
+export function redisSettings(env: EnvSettings): RedisSettings | undefined {
+  return env.redisUrl ? { url: env.redisUrl, prefix: env.redisPrefix ?? 'gatehouse:' } : undefined;
 }
 
 /** Problems with the environment alone (the config adds its own). */

@@ -6,7 +6,8 @@ import { InvalidDocumentError } from '../config/document-store.js';
 import { acquireInstanceLock } from '../config/instance-lock.js';
 import { assembleGatehouse, type Gatehouse } from './assemble.js';
 import { bootReport, invalidConfigReport } from './boot-checks.js';
-import type { EnvSettings } from './env.js';
+import { redisSettings, type EnvSettings } from './env.js';
+import type { RedisConnection } from './backend/redis-connection.js';
 
 export class BootError extends Error {
   readonly code = 'GH_BOOT_REFUSED';
@@ -24,10 +25,21 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** The shared backend's connection when GATEHOUSE_REDIS_URL is set (ioredis is loaded only then). */
+async function connectRedis(env: EnvSettings): Promise<RedisConnection | undefined> {
+  const settings = redisSettings(env);
+  if (!settings) return undefined;
+  const { RedisConnection } = await import('./backend/redis-connection.js');
+  const redis = new RedisConnection(settings);
+  await redis.connect();
+  return redis;
+}
+
 /** Runs the boot checks, then starts listening. Throws BootError listing every problem. */
 export async function startServer(env: EnvSettings, log: Logger): Promise<RunningServer> {
   await mkdir(env.dataDir, { recursive: true, mode: 0o700 });
   const lock = acquireInstanceLock(env.dataDir);
+  const redis = await connectRedis(env);
   const store = new ConfigStore({ dataDir: env.dataDir, portalUrl: env.portalUrl });
   let gatehouse: Gatehouse | undefined;
   try {
@@ -41,6 +53,7 @@ export async function startServer(env: EnvSettings, log: Logger): Promise<Runnin
     gatehouse = await assembleGatehouse({
       config: store,
       env,
+      redis,
       log,
       beforeRuntime: async (accounts) => {
         const report = bootReport(store.current, env, accounts.users);
@@ -73,12 +86,14 @@ export async function startServer(env: EnvSettings, log: Logger): Promise<Runnin
       proxyPort,
       async close() {
         await running.close();
+        await redis?.close();
         lock.release();
       },
     };
   } catch (error) {
     if (gatehouse) await gatehouse.close().catch(() => undefined);
     else store.close();
+    await redis?.close();
     lock.release();
     throw error;
   }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { RedisConnection } from './backend/redis-connection.js';
 import type { ConfigStore } from '../config/config-store.js';
 import { parseDuration } from '../config/duration.js';
 import { UsersStore } from '../config/users-store.js';
@@ -45,6 +46,8 @@ export interface AccountServices {
  */
 export async function createAccountServices(opts: {
   dataDir: string;
+  /** The shared backend when GATEHOUSE_REDIS_URL is set; state then lives there instead of the data dir. */
+  redis?: RedisConnection | undefined;
   config: ConfigStore;
   sessions: SessionManager;
   log: Logger;

@@ -1,8 +1,7 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../backend/redis-connection.js';
 import type { SessionRecord, SessionStore } from './session-record.js';
 
-const KEY_PREFIX = 'gatehouse:session:';
-const CHANNEL = 'gatehouse:sessions';
 
 type Notice = { op: 'put'; id: string; from: string } | { op: 'del'; ids: string[]; from: string };
 
@@ -17,20 +16,22 @@ export class RedisSessionStore implements SessionStore {
   private readonly sessions = new Map<string, SessionRecord>();
   private readonly dirty = new Set<string>();
   private readonly client: Redis;
-  private readonly subscriber: Redis;
+  private subscriber: Redis | undefined;
+  private readonly keyPrefix: string;
+  private readonly channel: string;
   private readonly replicaId = `${process.pid}-${Math.random().toString(36).slice(2)}`;
   private timer: NodeJS.Timeout | undefined;
   // Notices are handled one at a time, in order: a revocation can never be overtaken by an earlier creation.
   private hearing: Promise<void> = Promise.resolve();
 
   constructor(
-    url: string,
+    private readonly redis: RedisConnection,
     private readonly now: () => number,
     flushEveryMs = 30_000,
   ) {
-    const options = { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true };
-    this.client = new Redis(url, options);
-    this.subscriber = new Redis(url, options);
+    this.client = redis.client;
+    this.keyPrefix = redis.key('session', '');
+    this.channel = redis.key('sessions');
     if (flushEveryMs > 0) {
       this.timer = setInterval(() => void this.flush().catch(() => undefined), flushEveryMs);
       this.timer.unref();
@@ -38,15 +39,15 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async load(): Promise<void> {
-    await Promise.all([this.client.connect(), this.subscriber.connect()]);
+    this.subscriber = await this.redis.subscriber();
     this.subscriber.on('message', (_channel, message) => {
       this.hearing = this.hearing.then(() => this.hear(message)).catch(() => undefined);
     });
-    await this.subscriber.subscribe(CHANNEL);
+    await this.subscriber.subscribe(this.channel);
     this.sessions.clear();
     let cursor = '0';
     do {
-      const [next, keys] = await this.client.scan(cursor, 'MATCH', `${KEY_PREFIX}*`, 'COUNT', 500);
+      const [next, keys] = await this.client.scan(cursor, 'MATCH', `${this.keyPrefix}*`, 'COUNT', 500);
       cursor = next;
       if (keys.length === 0) continue;
       for (const value of await this.client.mget(keys)) {
@@ -73,7 +74,7 @@ export class RedisSessionStore implements SessionStore {
   async delete(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     for (const id of ids) this.sessions.delete(id);
-    await this.client.del(...ids.map((id) => KEY_PREFIX + id));
+    await this.client.del(...ids.map((id) => this.keyPrefix + id));
     await this.notify({ op: 'del', ids: [...ids], from: this.replicaId });
   }
 
@@ -98,18 +99,18 @@ export class RedisSessionStore implements SessionStore {
   async close(): Promise<void> {
     clearInterval(this.timer);
     await this.flush().catch(() => undefined);
-    this.subscriber.disconnect();
-    await this.client.quit().catch(() => this.client.disconnect());
+    // The connection itself belongs to the caller, which closes it after every store.
+    this.subscriber?.disconnect();
   }
 
   private async write(record: SessionRecord): Promise<void> {
     const ttl = record.expiresAt - this.now();
     if (ttl <= 0) return;
-    await this.client.set(KEY_PREFIX + record.id, JSON.stringify(record), 'PX', ttl);
+    await this.client.set(this.keyPrefix + record.id, JSON.stringify(record), 'PX', ttl);
   }
 
   private async notify(notice: Notice): Promise<void> {
-    await this.client.publish(CHANNEL, JSON.stringify(notice));
+    await this.client.publish(this.channel, JSON.stringify(notice));
   }
 
   private async hear(message: string): Promise<void> {
@@ -124,7 +125,7 @@ export class RedisSessionStore implements SessionStore {
       for (const id of notice.ids) this.sessions.delete(id);
       return;
     }
-    const value = await this.client.get(KEY_PREFIX + notice.id);
+    const value = await this.client.get(this.keyPrefix + notice.id);
     const record = value ? this.parse(value) : null;
     if (record) this.sessions.set(record.id, record);
   }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisSessionStore } from '../../src/sessions/redis-session-store.js';
+import { RedisConnection } from '../../src/backend/redis-connection.js';
 import { SessionManager } from '../../src/sessions/session-manager.js';
 import { systemRandom } from '../../src/crypto/random.js';
 import { TOKEN_PRINCIPAL } from '../../strategies/token.js';
@@ -11,9 +12,13 @@ const newSession = { mode: 'token' as const, principal: TOKEN_PRINCIPAL, amr: ['
 describe('Redis session store (several replicas)', () => {
   let redis: Awaited<ReturnType<typeof startRedis>>;
   const stores: RedisSessionStore[] = [];
+  const connections: RedisConnection[] = [];
 
   async function replica(): Promise<SessionManager> {
-    const store = new RedisSessionStore(redis.url, Date.now, 0);
+    const connection = new RedisConnection({ url: redis.url, prefix: 'gatehouse:' });
+    await connection.connect();
+    connections.push(connection);
+    const store = new RedisSessionStore(connection, Date.now, 0);
     await store.load();
     stores.push(store);
     return new SessionManager(store, { now: Date.now, random: systemRandom, timeouts });
@@ -24,6 +29,7 @@ describe('Redis session store (several replicas)', () => {
   });
   afterAll(async () => {
     for (const store of stores) await store.close();
+    for (const connection of connections) await connection.close();
     await redis.close();
   });
 
