@@ -26,7 +26,7 @@ export interface AssembleOptions {
   readonly log: Logger;
   /** The clock (default `Date.now`). */
   readonly now?: () => number;
-  /** Builds the session store, loaded here (default: Redis when `env.redisUrl` is set, else sessions.json in the data dir). */
+  /** Builds the session store, loaded here (default: Redis when `env.redisUrl` is set, else the sessions journal in the data dir). */
   readonly sessionStore?: (now: () => number) => SessionStore;
   /** Key for form tokens (default: derived from the session secret, else random per process). */
   readonly csrfKey?: Buffer;
@@ -63,9 +63,9 @@ function defaultCsrfKey(secret: string | undefined): Buffer {
   return secret ? createHash('sha256').update(`gatehouse-csrf:${secret}`).digest() : randomBytes(32);
 }
 
-/** Redis when configured (loaded only then: ioredis is a large library), else sessions.json in the data dir. */
-async function defaultSessionStore(env: EnvSettings, redis: RedisConnection | undefined, now: () => number): Promise<SessionStore> {
-  if (!redis) return new FileSessionStore(env.dataDir, now);
+/** Redis when configured (loaded only then: ioredis is a large library), else the sessions journal in the data dir. */
+async function defaultSessionStore(env: EnvSettings, redis: RedisConnection | undefined, now: () => number, log: Logger): Promise<SessionStore> {
+  if (!redis) return new FileSessionStore(env.dataDir, now, undefined, { warn: (message) => log.warn(message) });
   const { RedisSessionStore } = await import('./sessions/redis-session-store.js');
   return new RedisSessionStore(redis, now);
 }
@@ -78,7 +78,7 @@ async function defaultSessionStore(env: EnvSettings, redis: RedisConnection | un
 export async function assembleGatehouse(options: AssembleOptions): Promise<Gatehouse> {
   const { config: store, env, log } = options;
   const now = options.now ?? (() => Date.now());
-  const sessionStore = options.sessionStore ? options.sessionStore(now) : await defaultSessionStore(env, options.redis, now);
+  const sessionStore = options.sessionStore ? options.sessionStore(now) : await defaultSessionStore(env, options.redis, now, log);
   await sessionStore.load();
   let accounts: AccountServices | undefined;
   try {

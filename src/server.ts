@@ -35,6 +35,16 @@ async function connectRedis(env: EnvSettings): Promise<RedisConnection | undefin
   return redis;
 }
 
+/** A damaged data file found while assembling (the sessions journal) refuses the start, naming the file and the record. */
+async function refuseDamagedData<T>(assembling: Promise<T>): Promise<T> {
+  try {
+    return await assembling;
+  } catch (error) {
+    if (error instanceof InvalidDocumentError) throw new BootError(error.problems.map((p) => `${error.file}: ${p}`));
+    throw error;
+  }
+}
+
 /** Runs the boot checks, then starts listening. Throws BootError listing every problem. */
 export async function startServer(env: EnvSettings, log: Logger): Promise<RunningServer> {
   await mkdir(env.dataDir, { recursive: true, mode: 0o700 });
@@ -50,7 +60,7 @@ export async function startServer(env: EnvSettings, log: Logger): Promise<Runnin
       throw error;
     }
     let warnings: readonly string[] = [];
-    gatehouse = await assembleGatehouse({
+    gatehouse = await refuseDamagedData(assembleGatehouse({
       config: store,
       env,
       redis,
@@ -61,7 +71,7 @@ export async function startServer(env: EnvSettings, log: Logger): Promise<Runnin
         warnings = report.warnings;
         await accounts.users.prepare();
       },
-    });
+    }));
     await gatehouse.start();
     const { app, holder, proxy } = gatehouse;
     await app.listen({ port: env.port, host: env.host });

@@ -37,7 +37,7 @@ describe('SessionManager with the file store', () => {
     expect(record.id).toBe(id);
     expect(record.secretHash).toBe(sha256Hex(secret));
     expect(record.expiresAt - record.createdAt).toBe(24 * HOUR);
-    const onDisk = await readFile(join(dir, 'sessions.json'), 'utf8');
+    const onDisk = await readFile(join(dir, 'sessions.journal'), 'utf8');
     expect(onDisk).toContain(id);
     expect(onDisk).not.toContain(secret);
   });
@@ -89,9 +89,14 @@ describe('SessionManager with the file store', () => {
     await again.close();
   });
 
-  it('refuses to start on a corrupt sessions file, naming it', async () => {
-    await writeFile(join(dir, 'sessions.json'), '{ torn');
+  it('refuses to start on a corrupt sessions journal, naming it and the line', async () => {
+    await sessions.create(INPUT);
+    await store.close();
+    const file = join(dir, 'sessions.journal');
+    const lines = (await readFile(file, 'utf8')).split('\n');
+    lines.splice(1, 0, '{ torn');
+    await writeFile(file, lines.join('\n'));
     const broken = new FileSessionStore(dir, () => clock.now, 0);
-    await expect(broken.load()).rejects.toThrow(/sessions\.json is not valid JSON/);
+    await expect(broken.load()).rejects.toThrow(/sessions\.journal is invalid:\n {2}line 2: not valid JSON/);
   });
 });
