@@ -90,6 +90,16 @@ const SecuritySchema = z.strictObject({
   bcryptCost: z.number().int().min(12).max(15).default(12),
 });
 
+/** audit.log rotation: past `maxBytes` the file becomes audit.log.1 (older ones shift up), and `keep` rotated files are kept. */
+const AuditSchema = z.strictObject({
+  maxBytes: z
+    .number()
+    .int()
+    .min(64 * 1024, 'must be at least 65536 (64 KiB)')
+    .default(10 * 1024 * 1024),
+  keep: z.number().int().min(1).max(100).default(5),
+});
+
 const TokenSchema = z.strictObject({
   /** sha256 hex of the instance token; the token itself is never stored. */
   hash: z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 hex digest (use `gatehouse token rotate`)'),
@@ -156,6 +166,7 @@ const BaseSchema = z.strictObject({
   oauth2: OAuth2Schema.optional(),
   security: SecuritySchema.prefault({}),
   passkeys: PasskeysSchema.prefault({}),
+  audit: AuditSchema.prefault({}),
   /** Proxy mode: apps Gatehouse forwards to itself, on GATEHOUSE_PROXY_PORT. */
   proxy: ProxySchema.prefault({}),
   /** /metrics (Prometheus text): who may scrape it, by the client's address (X-Forwarded-For only from trustedProxies). */

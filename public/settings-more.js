@@ -334,7 +334,8 @@ export async function loadAudit() {
   const region = $('audit-status');
   if (!result.ok) return showError(region, result, 'Could not load the audit log');
   clearStatus(region);
-  const { events, total, page, pageSize } = result.data;
+  // `complete` false: a large log was read only as far as this page, and `total` counts what was read.
+  const { events, total, complete = true, page, pageSize } = result.data;
   fill(
     $('audit-rows'),
     ...(events.length
@@ -353,9 +354,9 @@ export async function loadAudit() {
       : [el('tr', {}, el('td', { colspan: '6', text: 'No events match.' }))]),
   );
   const pages = Math.max(1, Math.ceil(total / pageSize));
-  $('audit-page').textContent = `Page ${page} of ${pages} (${total} event${total === 1 ? '' : 's'})`;
+  $('audit-page').textContent = complete ? `Page ${page} of ${pages} (${total} event${total === 1 ? '' : 's'})` : `Page ${page} (more than ${total - 1} events)`;
   $('audit-prev').disabled = page <= 1;
-  $('audit-next').disabled = page >= pages;
+  $('audit-next').disabled = complete && page >= pages;
 }
 
 $('audit-form').addEventListener('submit', (event) => {

@@ -60,7 +60,8 @@ export async function createAccountServices(opts: {
 }): Promise<AccountServices> {
   const usersStore = new UsersStore(opts.dataDir);
   await usersStore.open();
-  const audit = new AuditLog(opts.dataDir, opts.now);
+  // The server rotates audit.log; the CLI's few events only append.
+  const audit = new AuditLog(opts.dataDir, opts.now, () => opts.config.current.audit);
   const regulation = () => {
     const r = opts.config.current.security.regulation;
     return { maxRetries: r.maxRetries, findTimeMs: parseDuration(r.findTime), banTimeMs: parseDuration(r.banTime) };

@@ -11,11 +11,13 @@ export async function audit(ctx: CliContext, argv: readonly string[]): Promise<n
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive whole number');
   const user = options.get('user');
   const event = options.get('event');
-  let events = await ctx.audit().read();
-  if (typeof user === 'string') events = events.filter((e) => e.actor === user || e.target === user);
-  if (typeof event === 'string') events = events.filter((e) => e.event === event || e.event.startsWith(`${event}.`));
-  events = events.slice(-limit);
-  for (const e of events) {
+  // Read back from the end of the log only until `limit` events match, then print them oldest first.
+  const { events } = await ctx.audit().newest({
+    match: (e) => (typeof user !== 'string' || e.actor === user || e.target === user) && (typeof event !== 'string' || e.event === event || e.event.startsWith(`${event}.`)),
+    take: limit,
+    countWithinBytes: 0,
+  });
+  for (const e of events.reverse()) {
     if (options.has('json')) process.stdout.write(`${JSON.stringify(e)}\n`);
     else process.stdout.write(`${e.time}  ${e.event.padEnd(16)} actor=${e.actor}${e.target ? ` target=${e.target}` : ''}${e.ip ? ` ip=${e.ip}` : ''}${e.details ? ` ${JSON.stringify(e.details)}` : ''}\n`);
   }

@@ -13,7 +13,7 @@ const AuditQuery = z.strictObject({
   pageSize: z.coerce.number().int().min(1).max(200).default(50),
 });
 
-/** The audit log: filter by user, event (prefix), time; newest first; paged. */
+/** The audit log: filter by user, event (prefix), time; newest first; paged, reading from the newest end. */
 export function adminAuditRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get('/api/admin/audit', async (request, reply) => {
     if (!(await requireAdmin(ctx, request, reply, ctx.runtime(), false))) return reply;
@@ -22,14 +22,20 @@ export function adminAuditRoutes(app: FastifyInstance, ctx: AppContext): void {
     const q = parsed.data;
     const since = q.since ? Date.parse(q.since) : -Infinity;
     const until = q.until ? Date.parse(q.until) : Infinity;
-    const events = (await ctx.audit.read())
-      .filter((e) => (q.user === undefined || e.actor === q.user || e.target === q.user) && (q.event === undefined || e.event === q.event || e.event.startsWith(`${q.event}.`)))
-      .filter((e) => {
+    const start = (q.page - 1) * q.pageSize;
+    // Read back from the newest end only as far as this page needs: a large log never loads whole.
+    const { events, total, complete } = await ctx.audit.newest({
+      match: (e) => {
+        if (q.user !== undefined && e.actor !== q.user && e.target !== q.user) return false;
+        if (q.event !== undefined && e.event !== q.event && !e.event.startsWith(`${q.event}.`)) return false;
         const t = Date.parse(e.time);
         return t >= since && t <= until;
-      })
-      .reverse();
-    const start = (q.page - 1) * q.pageSize;
-    return reply.header('cache-control', 'no-store').send({ total: events.length, page: q.page, pageSize: q.pageSize, events: events.slice(start, start + q.pageSize) });
+      },
+      skip: start,
+      take: q.pageSize,
+      ...(q.since ? { since } : {}),
+    });
+    // `total` is exact when `complete`; otherwise it counts what was read, and more (older) events exist.
+    return reply.header('cache-control', 'no-store').send({ total, complete, page: q.page, pageSize: q.pageSize, events });
   });
 }
