@@ -27,8 +27,12 @@
  * only when the bench itself could not run. The VERDICT line and the BENCH_JSON line say
  * which targets passed.
  *
+ * After them comes the growth table (growth.ts): the embedded store at 0, 10k and 100k live
+ * sessions, 50k logins, and 10 vs 1,000 access rules.
+ *
  * Environment: BENCH_ROUNDS (3), BENCH_WARMUP_SECONDS (3), BENCH_DURATION_SECONDS (10),
- * BENCH_MAX_WAIT_SECONDS (300, total wait for quiet), BENCH_SKIP_BUILD=1 (use dist/ as is).
+ * BENCH_MAX_WAIT_SECONDS (300, total wait for quiet), BENCH_SKIP_BUILD=1 (use dist/ as is),
+ * BENCH_ONLY=growth (only the growth table; GROWTH_SIZES and GROWTH_LOGINS narrow it).
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -38,6 +42,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { otherLoad, processCpuMicros, snapshot } from './cpu-usage.js';
 import { httpRequest, setCookieValue, startPinnedServer, type BenchServer } from './servers.js';
+import { runGrowth } from './growth.js';
 import { startLoginStorm, type RunningStorm, type StormResult } from './storm.js';
 import { assertWrkInstalled, runWrk, type WrkResult } from './wrk.js';
 
@@ -417,9 +422,28 @@ function report(m: Measurements, gatehouse: BenchServer): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+/** How every Gatehouse the bench starts is run; the caller adds GATEHOUSE_DATA_DIR. */
+function gatehouseEnv(): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    NODE_ENV: 'production',
+    GATEHOUSE_PORT: '0',
+    GATEHOUSE_HOST: '127.0.0.1',
+    GATEHOUSE_LOG_LEVEL: 'warn',
+    GATEHOUSE_SESSION_SECRET: randomBytes(36).toString('base64url'), // 48 characters
+    GATEHOUSE_PORTAL_URL: PORTAL_URL,
+  };
+}
+
 async function main(): Promise<void> {
   preflight();
   build();
+  const growth = () =>
+    runGrowth({ root: ROOT, serverCpu: SERVER_CPU, loadCpu: LOAD_CPU, rounds: ROUNDS, durationSeconds: DURATION_SECONDS, connections: CONNECTIONS, portalUrl: PORTAL_URL, serverEnv: gatehouseEnv(), log });
+  if (process.env.BENCH_ONLY === 'growth') {
+    await growth();
+    return;
+  }
   const { dataDir, password } = await writeUserPasswordDataDir();
   const started: BenchServer[] = [];
   try {
@@ -427,16 +451,7 @@ async function main(): Promise<void> {
     started.push(bare);
     const floor = await startPinnedServer('Node http floor', join(ROOT, 'test/bench/floor-server.mjs'), SERVER_CPU, { ...process.env, NODE_ENV: 'production' });
     started.push(floor);
-    const gatehouse = await startPinnedServer('Gatehouse', join(ROOT, 'test/bench/gatehouse-server.mjs'), SERVER_CPU, {
-      ...process.env,
-      NODE_ENV: 'production',
-      GATEHOUSE_DATA_DIR: dataDir,
-      GATEHOUSE_PORT: '0',
-      GATEHOUSE_HOST: '127.0.0.1',
-      GATEHOUSE_LOG_LEVEL: 'warn',
-      GATEHOUSE_SESSION_SECRET: randomBytes(36).toString('base64url'), // 48 characters
-      GATEHOUSE_PORTAL_URL: PORTAL_URL,
-    });
+    const gatehouse = await startPinnedServer('Gatehouse', join(ROOT, 'test/bench/gatehouse-server.mjs'), SERVER_CPU, { ...gatehouseEnv(), GATEHOUSE_DATA_DIR: dataDir });
     started.push(gatehouse);
     const sessionCookie = await loginWithPassword(gatehouse.port, password);
     await checkSessionWorks(gatehouse.port, sessionCookie);
@@ -484,6 +499,7 @@ async function main(): Promise<void> {
     await Promise.all(started.map((s) => s.stop()));
     await rm(dataDir, { recursive: true, force: true });
   }
+  await growth();
 }
 
 main().catch((error: unknown) => {

@@ -13,6 +13,8 @@ export interface StormResult {
 export interface RunningStorm {
   readonly pid: number;
   stop(): Promise<StormResult>;
+  /** Resolves when the client stops by itself (a client with a fixed count of requests). */
+  finished(): Promise<StormResult>;
 }
 
 const READY_TIMEOUT_MS = 30_000;
@@ -21,9 +23,9 @@ const READY_TIMEOUT_MS = 30_000;
  * Starts test/bench/login-storm.mjs under `taskset -c <cpu>` and resolves once its first
  * wrong-password attempt has been answered, so the measured run starts under a real storm.
  */
-export function startLoginStorm(script: string, cpu: string, env: { port: number; clients: number; origin: string }): Promise<RunningStorm> {
+export function startLoginStorm(script: string, cpu: string, env: { port: number; clients: number; origin: string; extra?: Readonly<Record<string, string>> }): Promise<RunningStorm> {
   const child = spawn('taskset', ['-c', cpu, process.execPath, script], {
-    env: { ...process.env, STORM_PORT: String(env.port), STORM_CLIENTS: String(env.clients), STORM_ORIGIN: env.origin },
+    env: { ...process.env, STORM_PORT: String(env.port), STORM_CLIENTS: String(env.clients), STORM_ORIGIN: env.origin, ...env.extra },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -49,14 +51,18 @@ export function startLoginStorm(script: string, cpu: string, env: { port: number
       clearTimeout(timer);
       child.removeAllListeners('exit');
       startedAt = Date.now();
+      const result = async () => {
+        const report = JSON.parse(await finished) as { statuses: Record<string, number>; errors: number; seconds?: number };
+        const answered = Object.values(report.statuses).reduce((sum, n) => sum + n, 0);
+        return { statuses: report.statuses, answered, errors: report.errors, seconds: report.seconds ?? (Date.now() - startedAt) / 1000 };
+      };
       resolve({
         pid: child.pid!,
-        async stop() {
+        stop() {
           child.kill('SIGTERM');
-          const report = JSON.parse(await finished) as { statuses: Record<string, number>; errors: number };
-          const answered = Object.values(report.statuses).reduce((sum, n) => sum + n, 0);
-          return { statuses: report.statuses, answered, errors: report.errors, seconds: (Date.now() - startedAt) / 1000 };
+          return result();
         },
+        finished: result,
       });
     });
   });
