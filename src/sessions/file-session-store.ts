@@ -10,9 +10,9 @@ export const SESSIONS_JOURNAL = 'sessions.journal';
 export const LEGACY_SESSIONS_FILE = 'sessions.json';
 
 /** How many records one chunk of a compaction or a prune handles before letting the event loop run. */
-const CHUNK = 500;
+const CHUNK = 100;
 /** Ids per `del` or `seen` line, so no single line (or its JSON.stringify) grows with the store. */
-const IDS_PER_LINE = 2_000;
+const IDS_PER_LINE = 1_000;
 /** Compaction waits until the journal holds at least this much beyond twice its last compacted size. */
 const COMPACT_SLACK_BYTES = 4 * 1024 * 1024;
 
@@ -119,25 +119,25 @@ export class FileSessionStore implements SessionStore {
     }
   }
 
-  /** Appends the last-seen times changed since the previous flush. */
+  /** Appends the last-seen times changed since the previous flush, a line of IDS_PER_LINE at a time. */
   async flush(): Promise<void> {
     if (this.touched.size === 0) return;
-    const lines: string[] = [];
-    let batch: Record<string, number> = {};
-    let n = 0;
-    for (const id of this.touched) {
-      const record = this.sessions.get(id);
-      if (!record) continue;
-      batch[id] = record.lastSeenAt;
-      if (++n === IDS_PER_LINE) {
-        lines.push(encodeSeen(batch));
-        batch = {};
-        n = 0;
-      }
-    }
-    if (n > 0) lines.push(encodeSeen(batch));
+    const ids = [...this.touched];
     this.touched.clear();
-    if (lines.length > 0) await this.append(lines.join(''));
+    const lines: string[] = [];
+    for (let i = 0; i < ids.length; i += IDS_PER_LINE) {
+      const batch: Array<[string, number]> = [];
+      for (const id of ids.slice(i, i + IDS_PER_LINE)) {
+        const record = this.sessions.get(id);
+        if (record) batch.push([id, record.lastSeenAt]);
+      }
+      if (batch.length > 0) lines.push(encodeSeen(batch));
+      // 100k busy sessions make a long flush: let checks run between lines.
+      if (i + IDS_PER_LINE < ids.length) await yieldToEventLoop();
+    }
+    // One append per line: the journal's batches stay small enough to encode between two checks.
+    await Promise.all(lines.map((line) => this.journal.append(line)));
+    this.maybeCompact();
   }
 
   async close(): Promise<void> {

@@ -61,8 +61,9 @@ export function encodeDelete(ids: readonly string[]): string {
   return `${JSON.stringify({ del: ids })}\n`;
 }
 
-export function encodeSeen(at: Readonly<Record<string, number>>): string {
-  return `${JSON.stringify({ seen: at })}\n`;
+/** `{"seen":{id: at, …}}`, built as text: an object with a thousand session ids for keys is slow to make. */
+export function encodeSeen(entries: ReadonlyArray<readonly [id: string, at: number]>): string {
+  return `{"seen":{${entries.map(([id, at]) => `${JSON.stringify(id)}:${Math.trunc(at)}`).join(',')}}}\n`;
 }
 
 /** A line that is not a journal entry. The message names what is wrong, never the line's content (it holds secret hashes). */

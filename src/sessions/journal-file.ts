@@ -1,8 +1,12 @@
 import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
+/** A batch past this many characters closes and the next append opens another: joining and encoding one stays short. */
+const MAX_BATCH_CHARS = 256 * 1024;
+
 interface Batch {
   readonly lines: string[];
+  chars: number;
   readonly done: Promise<void>;
   resolve(): void;
   reject(error: unknown): void;
@@ -17,7 +21,15 @@ function newBatch(): Batch {
   });
   // A caller that does not wait for its write must not crash the process on a failed one.
   done.catch(() => undefined);
-  return { lines: [], done, resolve, reject };
+  return { lines: [], chars: 0, done, resolve, reject };
+}
+
+/** A write may land short; the rest follows until every byte is down. */
+async function writeAll(handle: FileHandle, bytes: Buffer): Promise<void> {
+  for (let offset = 0; offset < bytes.length; ) {
+    const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
+    offset += bytesWritten;
+  }
 }
 
 async function syncDir(dir: string): Promise<void> {
@@ -44,7 +56,7 @@ export class JournalFile {
   private next: Batch | undefined;
   private lane: Promise<void> = Promise.resolve();
   /** Lines written to the current file since a rewrite began; null when none is running. */
-  private sinceRewrite: string[] | null = null;
+  private sinceRewrite: Buffer[] | null = null;
   /** Bytes in the file: appends land past this, and a failed write is cut back to it. */
   size = 0;
 
@@ -66,25 +78,26 @@ export class JournalFile {
 
   /** Resolves once `text` (whole lines) is on disk. */
   append(text: string): Promise<void> {
-    if (!this.next) {
+    if (!this.next || this.next.chars >= MAX_BATCH_CHARS) {
       const batch = newBatch();
       this.next = batch;
       this.lane = this.lane.then(() => this.write(batch));
     }
     this.next.lines.push(text);
+    this.next.chars += text.length;
     return this.next.done;
   }
 
   private async write(batch: Batch): Promise<void> {
     if (this.next === batch) this.next = undefined;
-    const text = batch.lines.join('');
+    const bytes = Buffer.from(batch.lines.join(''));
     const handle = this.handle;
     try {
       if (!handle) throw new Error(`${this.file} is closed`);
-      await handle.write(text);
+      await writeAll(handle, bytes);
       if (this.durable) await handle.datasync();
-      this.size += Buffer.byteLength(text);
-      this.sinceRewrite?.push(text);
+      this.size += bytes.length;
+      this.sinceRewrite?.push(bytes);
       batch.resolve();
     } catch (error) {
       // A half-written line would read as a corrupt middle record once the next append lands after it.
@@ -106,13 +119,14 @@ export class JournalFile {
     try {
       let written = 0;
       for await (const chunk of content) {
-        await out.write(chunk);
-        written += Buffer.byteLength(chunk);
+        const bytes = Buffer.from(chunk);
+        await writeAll(out, bytes);
+        written += bytes.length;
       }
       await this.exclusive(async () => {
-        const replay = this.sinceRewrite!.join('');
+        const replay = this.sinceRewrite!;
         this.sinceRewrite = null;
-        await out.write(replay);
+        for (const bytes of replay) await writeAll(out, bytes);
         await out.sync();
         await out.close();
         await rename(temp, this.file);
@@ -120,7 +134,7 @@ export class JournalFile {
         await syncDir(dirname(this.file));
         await this.handle?.close();
         this.handle = await open(this.file, 'a', 0o600);
-        this.size = written + Buffer.byteLength(replay);
+        this.size = written + replay.reduce((sum, bytes) => sum + bytes.length, 0);
       });
     } finally {
       this.sinceRewrite = null;
