@@ -219,7 +219,7 @@ export class FileSessionStore implements SessionStore {
     const records = await readLegacySessions(legacy);
     const now = this.now();
     for (const record of records) if (record.expiresAt > now) this.sessions.set(record.id, this.interner.record(record));
-    await this.journal.open(0);
+    // The journal appears only whole (rewrite renames it into place): a crash mid-migration leaves sessions.json in charge.
     await this.rewrite();
     await removeIfPresent(legacy);
   }
