@@ -4,18 +4,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeConfig } from '../../config/config-store.js';
 import { crashConfigs, crashDocuments } from '../support/crash-documents.js';
-import { spawnTs, waitForExit, waitForOutput } from '../support/child-process.js';
+import { killMidRun } from '../support/child-process.js';
 
 const ROUNDS = 5;
 
 /** Starts the writer, lets it run a little, SIGKILLs it mid-loop. */
 async function killMidWrite(how: 'atomic' | 'store', dataDir: string, delayMs: number): Promise<void> {
-  const child = spawnTs('test/support/crash-writer.ts', [how, dataDir]);
-  const exited = waitForExit(child, 30_000);
-  await waitForOutput(child, 'wrote');
-  await new Promise((resolve) => setTimeout(resolve, delayMs));
-  child.kill('SIGKILL');
-  const result = await exited;
+  const result = await killMidRun('test/support/crash-writer.ts', [how, dataDir], 'wrote', delayMs);
   expect(result.signal).toBe('SIGKILL');
 }
 

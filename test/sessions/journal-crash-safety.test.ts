@@ -3,18 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileSessionStore } from '../../src/sessions/file-session-store.js';
-import { spawnTs, waitForExit, waitForOutput } from '../support/child-process.js';
+import { killMidRun } from '../support/child-process.js';
 
 const ROUNDS = 5;
 
 /** Runs the writer on `dataDir`, SIGKILLs it after `delayMs`, and returns what it said was on disk. */
 async function killMidWrite(dataDir: string, tag: string, delayMs: number): Promise<{ put: Set<string>; deleted: Set<string>; deleting: Set<string> }> {
-  const child = spawnTs('test/support/crash-journal-writer.ts', [dataDir, tag]);
-  const exited = waitForExit(child, 30_000);
-  await waitForOutput(child, 'del ');
-  await new Promise((resolve) => setTimeout(resolve, delayMs));
-  child.kill('SIGKILL');
-  const result = await exited;
+  const result = await killMidRun('test/support/crash-journal-writer.ts', [dataDir, tag], 'del ', delayMs);
   expect(result.signal).toBe('SIGKILL');
   const put = new Set<string>();
   const deleted = new Set<string>();

@@ -58,3 +58,17 @@ export function waitForExit(child: ChildProcess, timeoutMs = 20_000): Promise<{ 
     });
   });
 }
+
+/**
+ * Runs a TypeScript child until it prints `ready`, lets it go on for `delayMs`, then
+ * SIGKILLs it: the crash tests' "killed at a random moment mid-write".
+ */
+export async function killMidRun(script: string, args: string[], ready: string, delayMs: number): Promise<{ signal: NodeJS.Signals | null; stdout: string }> {
+  const child = spawnTs(script, args);
+  const exited = waitForExit(child, 30_000);
+  await waitForOutput(child, ready);
+  await new Promise((resolve) => setTimeout(resolve, delayMs));
+  child.kill('SIGKILL');
+  const { signal, stdout } = await exited;
+  return { signal, stdout };
+}
