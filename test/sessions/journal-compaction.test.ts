@@ -57,6 +57,8 @@ describe('sessions journal compaction', () => {
     expect(text.trimEnd().split('\n')).toHaveLength(1 + 50);
     expect(text).not.toContain(sessionRecord(0, NOW).id);
     expect(text).not.toContain(sessionRecord(150, NOW).id);
+    // It holds secret hashes: private to the owner, before and after a rewrite.
+    expect((await stat(store.file)).mode & 0o777).toBe(0o600);
     await store.close();
   });
 
