@@ -19,8 +19,10 @@ const COMPACT_SLACK_BYTES = 4 * 1024 * 1024;
 export interface FileSessionStoreOptions {
   /** Where load reports a torn last record it dropped (default: nowhere). */
   readonly warn?: (message: string) => void;
-  /** fdatasync each write (default true); the bench's seeding turns it off. */
+  /** fdatasync each write (default true). */
   readonly durable?: boolean;
+  /** Growth past twice the live size that sets off a compaction (default 4 MiB). */
+  readonly compactSlackBytes?: number;
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -44,6 +46,7 @@ export class FileSessionStore implements SessionStore {
   private pruning: Promise<void> | undefined;
   private compactedSize = 0;
   private closed = false;
+  private readonly compactSlackBytes: number;
 
   constructor(
     private readonly dataDir: string,
@@ -53,6 +56,7 @@ export class FileSessionStore implements SessionStore {
   ) {
     this.journal = new JournalFile(join(dataDir, SESSIONS_JOURNAL), options.durable ?? true);
     this.warn = options.warn ?? (() => undefined);
+    this.compactSlackBytes = options.compactSlackBytes ?? COMPACT_SLACK_BYTES;
     if (flushEveryMs > 0) {
       this.timer = setInterval(() => void this.housekeeping(), flushEveryMs);
       this.timer.unref();
@@ -190,7 +194,7 @@ export class FileSessionStore implements SessionStore {
   }
 
   private maybeCompact(): void {
-    if (this.closed || this.compacting || this.journal.size <= 2 * this.compactedSize + COMPACT_SLACK_BYTES) return;
+    if (this.closed || this.compacting || this.journal.size <= 2 * this.compactedSize + this.compactSlackBytes) return;
     this.compact().catch((error: unknown) => this.warn(`${this.file}: compaction failed, the journal keeps growing until the next one (${(error as Error).message})`));
   }
 

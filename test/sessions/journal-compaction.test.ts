@@ -62,6 +62,25 @@ describe('sessions journal compaction', () => {
     await store.close();
   });
 
+  it('starts by itself once the journal has outgrown twice its live size, and the result reloads whole', async () => {
+    const store = new FileSessionStore(dir, () => clock.now, 0, { compactSlackBytes: 20_000 });
+    await store.load();
+    const live: string[] = [];
+    for (let i = 0; i < 400; i++) {
+      await store.put(sessionRecord(i, NOW));
+      // Most sessions end soon after they start: the journal fills with what is gone.
+      if (i % 4 !== 0) await store.delete([sessionRecord(i, NOW).id]);
+      else live.push(sessionRecord(i, NOW).id);
+    }
+    await store.close();
+    const text = await readFile(store.file, 'utf8');
+    // Without compaction it would hold 400 puts and 300 deletes.
+    expect(text.trimEnd().split('\n').length).toBeLessThan(400);
+    const again = await reload();
+    expect([...again.all()].map((s) => s.id).sort()).toEqual(live.sort());
+    await again.close();
+  });
+
   it('prune() drops expired sessions from memory', async () => {
     const store = await reload();
     for (let i = 0; i < 1_200; i++) await store.put(sessionRecord(i, NOW, { expiresAt: NOW + (i % 2 === 0 ? HOUR : 24 * HOUR) }));
