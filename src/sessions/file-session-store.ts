@@ -19,8 +19,6 @@ const COMPACT_SLACK_BYTES = 4 * 1024 * 1024;
 export interface FileSessionStoreOptions {
   /** Where load reports a torn last record it dropped (default: nowhere). */
   readonly warn?: (message: string) => void;
-  /** fdatasync each write (default true). */
-  readonly durable?: boolean;
   /** Growth past twice the live size that sets off a compaction (default 4 MiB). */
   readonly compactSlackBytes?: number;
 }
@@ -32,7 +30,7 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  * to `sessions.journal` in the data dir as one JSON line (a login, a logout,
  * a batch of last-seen times), so a change costs the same at ten sessions or
  * a hundred thousand. The journal is rewritten from memory in the background
- * once it has grown to twice its live size, a few hundred records at a time,
+ * once it has grown to twice its live size, a hundred records at a time,
  * dropping expired sessions; expired sessions leave memory the same way.
  */
 export class FileSessionStore implements SessionStore {
@@ -54,7 +52,7 @@ export class FileSessionStore implements SessionStore {
     flushEveryMs = 30_000,
     options: FileSessionStoreOptions = {},
   ) {
-    this.journal = new JournalFile(join(dataDir, SESSIONS_JOURNAL), options.durable ?? true);
+    this.journal = new JournalFile(join(dataDir, SESSIONS_JOURNAL));
     this.warn = options.warn ?? (() => undefined);
     this.compactSlackBytes = options.compactSlackBytes ?? COMPACT_SLACK_BYTES;
     if (flushEveryMs > 0) {

@@ -49,7 +49,8 @@ async function syncDir(dir: string): Promise<void> {
  *
  * `rewrite` replaces the whole file (compaction) while appends go on: lines
  * written meanwhile are replayed into the new file, and the swap happens
- * between two writes, so no change is lost or written twice.
+ * between two writes, so no change is lost (one replayed twice sets the
+ * same state again).
  */
 export class JournalFile {
   private handle: FileHandle | undefined;
@@ -60,10 +61,7 @@ export class JournalFile {
   /** Bytes in the file: appends land past this, and a failed write is cut back to it. */
   size = 0;
 
-  constructor(
-    readonly file: string,
-    private readonly durable = true,
-  ) {}
+  constructor(readonly file: string) {}
 
   /** Opens for appending; `validBytes` cuts off a torn tail found at load. */
   async open(validBytes?: number): Promise<void> {
@@ -95,7 +93,7 @@ export class JournalFile {
     try {
       if (!handle) throw new Error(`${this.file} is closed`);
       await writeAll(handle, bytes);
-      if (this.durable) await handle.datasync();
+      await handle.datasync();
       this.size += bytes.length;
       this.sinceRewrite?.push(bytes);
       batch.resolve();
