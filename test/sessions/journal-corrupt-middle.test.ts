@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidDocumentError } from '../../config/document-store.js';
-import { sha256Hex } from '../../src/crypto/constant-time.js';
 import { FileSessionStore } from '../../src/sessions/file-session-store.js';
-import { spawnTs, waitForExit } from '../support/child-process.js';
+import { waitForExit } from '../support/child-process.js';
 import { sessionRecord } from '../support/session-records.js';
+import { spawnTokenModeServer } from '../support/token-mode-server.js';
 
 const NOW = Date.now();
 
@@ -50,16 +50,8 @@ describe('sessions journal: a damaged record before the end', () => {
   });
 
   it('makes the server refuse to start with the path and the line', async () => {
-    await writeFile(join(dir, 'config.json'), JSON.stringify({ version: 1, mode: 'token', domains: ['example.com'], token: { hash: sha256Hex('instance-token') } }));
     await damageLine(2, () => '{"put":{"id":');
-    const child = spawnTs('instrumentation.ts', [], {
-      ...process.env,
-      GATEHOUSE_PORT: '0',
-      GATEHOUSE_HOST: '127.0.0.1',
-      GATEHOUSE_DATA_DIR: dir,
-      GATEHOUSE_PORTAL_URL: 'https://auth.example.com',
-      GATEHOUSE_SESSION_SECRET: 'a'.repeat(40),
-    });
+    const child = await spawnTokenModeServer(dir);
     const result = await waitForExit(child, 25_000);
     expect(result.code).not.toBe(0);
     expect(result.code).not.toBeNull();

@@ -1,11 +1,11 @@
-import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../src/crypto/constant-time.js';
 import { FileSessionStore } from '../../src/sessions/file-session-store.js';
-import { spawnTs, waitForExit, waitForOutput } from '../support/child-process.js';
+import { waitForExit, waitForOutput } from '../support/child-process.js';
 import { sessionRecord } from '../support/session-records.js';
+import { spawnTokenModeServer } from '../support/token-mode-server.js';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 
@@ -67,16 +67,7 @@ describe('a server booting on a journal with a torn last record', () => {
       await store.put(sessionRecord(1, now));
       await store.close();
       await appendFile(join(dir, 'sessions.journal'), '{"put":{"id":"cut-short');
-      await writeFile(join(dir, 'config.json'), JSON.stringify({ version: 1, mode: 'token', domains: ['example.com'], token: { hash: sha256Hex('instance-token') } }));
-      const child = spawnTs('instrumentation.ts', [], {
-        ...process.env,
-        GATEHOUSE_PORT: '0',
-        GATEHOUSE_HOST: '127.0.0.1',
-        GATEHOUSE_DATA_DIR: dir,
-        GATEHOUSE_PORTAL_URL: 'https://auth.example.com',
-        GATEHOUSE_SESSION_SECRET: 'a'.repeat(40),
-        GATEHOUSE_LOG_LEVEL: 'info',
-      });
+      const child = await spawnTokenModeServer(dir);
       const exited = waitForExit(child, 30_000);
       await waitForOutput(child, 'Gatehouse listening', 25_000);
       child.kill('SIGTERM');
