@@ -1,4 +1,5 @@
 import type { CredentialsStore } from '../../config/credentials-store.js';
+import type { TotpEntry } from '../../config/mfa-schema.js';
 import type { User } from '../../config/users-schema.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { SecretBox } from '../crypto/secret-box.js';
@@ -134,10 +135,10 @@ export class MfaService {
     const noEnrolment = () => new MfaError('no_enrolment', 'Start the set-up again: no authenticator is waiting for confirmation.');
     const pending = this.store.current.totp.find((t) => t.userId === user.id && t.confirmedAt === null);
     if (!pending) throw noEnrolment();
-    const step = await this.acceptCode(user.id, box.open(pending.secret), code.trim(), pending.lastStep);
+    const step = await this.acceptCode(user.id, pending, box.open(pending.secret), code.trim());
     if (step !== null) {
       await this.store.update((doc) => {
-        const entry = doc.totp.find((t) => t.userId === user.id && t.confirmedAt === null && t.secret === pending.secret);
+        const entry = doc.totp.find((t) => t.userId === user.id && t.confirmedAt === null && t.secret.data === pending.secret.data);
         if (!entry) throw noEnrolment();
         return { ...doc, totp: doc.totp.map((t) => (t === entry ? { ...t, confirmedAt: new Date(this.deps.now()).toISOString(), lastStep: step } : t)) };
       });
@@ -236,7 +237,7 @@ export class MfaService {
   private async consumeTotp(user: User, code: string): Promise<boolean> {
     const entry = this.store.current.totp.find((t) => t.userId === user.id && t.confirmedAt !== null);
     if (!entry) return false;
-    const step = await this.acceptCode(user.id, this.requireBox().open(entry.secret), code, entry.lastStep);
+    const step = await this.acceptCode(user.id, entry, this.requireBox().open(entry.secret), code);
     if (step === null) return false;
     // The claim decided; the stored step only moves forward, so a restart still refuses this code.
     await this.store.update((doc) => ({ ...doc, totp: doc.totp.map((t) => (t.userId === user.id && t.confirmedAt !== null && t.lastStep < step ? { ...t, lastStep: step } : t)) }));
@@ -246,13 +247,14 @@ export class MfaService {
   /**
    * The step `code` matches, once: the step is claimed for as long as a code
    * of it could still be accepted (±1 step of drift), so a racing request
-   * here or on another replica with the same code gets null.
+   * here or on another replica with the same code gets null. The claim names
+   * the secret too: a new enrolment is a new series of codes.
    */
-  private async acceptCode(userId: string, secret: string, code: string, lastStep: number): Promise<number | null> {
-    const step = await verifyTotp(secret, code, this.deps.now(), lastStep);
+  private async acceptCode(userId: string, entry: TotpEntry, secret: string, code: string): Promise<number | null> {
+    const step = await verifyTotp(secret, code, this.deps.now(), entry.lastStep);
     if (step === null) return null;
-    const stepMs = TOTP_PERIOD_SECONDS * 1000;
-    return (await this.spent.claim(`totp:${userId}:${step}`, (step + 3) * stepMs)) ? step : null;
+    const series = createHash('sha256').update(entry.secret.data).digest('base64url').slice(0, 16);
+    return (await this.spent.claim(`totp:${userId}:${series}:${step}`, (step + 3) * TOTP_PERIOD_SECONDS * 1000)) ? step : null;
   }
 
   private async consumeRecoveryCode(user: User, code: string): Promise<boolean> {
