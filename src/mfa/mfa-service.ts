@@ -267,15 +267,19 @@ export class MfaService {
     const id = createHash('sha256').update(matched).digest('base64url');
     if (!(await this.spent.claim(`recovery:${user.id}:${id}`, this.deps.now() + RECOVERY_CLAIM_MS))) return false;
     let consumed = false;
-    // The hash must still be there at write time: a set replaced meanwhile loses.
-    await this.store.update((doc) => ({
-      ...doc,
-      recovery: doc.recovery.map((r) => {
-        if (r.userId !== user.id || !r.hashes.includes(matched)) return r;
-        consumed = true;
-        return { ...r, hashes: r.hashes.filter((h) => h !== matched) };
-      }),
-    }));
+    // The hash must still be there at write time: a set replaced meanwhile loses. Decided afresh
+    // on every run of the update (a shared store may run it again after a lost compare-and-set).
+    await this.store.update((doc) => {
+      consumed = false;
+      return {
+        ...doc,
+        recovery: doc.recovery.map((r) => {
+          if (r.userId !== user.id || !r.hashes.includes(matched)) return r;
+          consumed = true;
+          return { ...r, hashes: r.hashes.filter((h) => h !== matched) };
+        }),
+      };
+    });
     return consumed;
   }
 
