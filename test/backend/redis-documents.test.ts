@@ -31,10 +31,10 @@ describe('Redis documents (revisioned, shared by replicas)', () => {
   function next<K extends 'change' | 'invalid'>(store: ConfigStore, event: K): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no ${event} event`)), 5_000);
-      store.once(event, (value: unknown) => {
+      store.once(event, ((value: unknown) => {
         clearTimeout(timer);
         resolve(value);
-      });
+      }) as never);
     });
   }
 
@@ -63,6 +63,21 @@ describe('Redis documents (revisioned, shared by replicas)', () => {
     const domains = a!.current.domains;
     for (let i = 0; i < 15; i++) expect(domains).toEqual(expect.arrayContaining([`a${i}.example.net`, `b${i}.example.net`]));
     expect(domains).toHaveLength(31);
+  });
+
+  it('an update that read a revision another replica has since replaced runs again on the latest document', async () => {
+    const { stores: [a, b] } = await replicas(2);
+    const start = a!.current.domains;
+    const seen: string[][] = [];
+    await a!.update(async (c) => {
+      seen.push(c.domains);
+      // B writes between A's read and A's compare-and-set, once.
+      if (seen.length === 1) await b!.update((d) => ({ ...d, domains: [...d.domains, 'b.example.net'] }));
+      return { ...c, domains: [...c.domains, 'a.example.net'] };
+    });
+    expect(seen).toEqual([start, [...start, 'b.example.net']]);
+    expect(a!.current.domains).toEqual([...start, 'b.example.net', 'a.example.net']);
+    await expect.poll(() => b!.current.domains).toEqual([...start, 'b.example.net', 'a.example.net']);
   });
 
   it('a bad value written by hand into Redis is refused with the invalid event and the last good one kept', async () => {
