@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisConnection } from '../../src/backend/redis-connection.js';
 import { seedUsers } from '../support/cli-accounts.js';
 import { gatehouse } from '../support/cli.js';
 import { startRedis } from '../support/redis.js';
@@ -83,16 +84,24 @@ describe('replicas share every document through Redis', () => {
     for (const r of [x!, y!]) expect((await new ReplicaClient(r.url).signIn(winner.username, winner.password)).status).toBe(200);
   });
 
+  it('with Redis, the data-dir lock does not apply: two replicas may start on one data dir', async () => {
+    const env = installation();
+    const shared = await dataDir({ mode: 'userPassword' }, [ALICE]);
+    const [x, y] = await Promise.all([replica(env, shared), replica(env, shared)]);
+    for (const r of [x!, y!]) expect((await new ReplicaClient(r.url).signIn(ALICE.username, ALICE.password)).status).toBe(200);
+  });
+
   describe('changes made on one replica', () => {
     let env: Record<string, string>;
     let a: ReplicaClient;
     let b: ReplicaClient;
+    let second: Replica;
     let admin: string;
 
     beforeAll(async () => {
       env = installation();
       const first = await replica(env, await dataDir({ mode: 'userPassword' }, [ALICE]));
-      const second = await replica(env);
+      second = await replica(env);
       a = new ReplicaClient(first.url);
       b = new ReplicaClient(second.url);
       admin = (await a.signIn(ALICE.username, ALICE.password)).session!;
@@ -134,6 +143,23 @@ describe('replicas share every document through Redis', () => {
       await expect.poll(() => usernames(a), { timeout: PROPAGATION_MS, interval: 50 }).toContain('dave');
       expect((await a.signIn('dave', 'dave has a long passphrase')).status).toBe(200);
       expect((await b.signIn('dave', 'dave has a long passphrase')).status).toBe(200);
+    });
+
+    it('a bad users document written into Redis by hand is refused by the running replica, which keeps the last good one', async () => {
+      const connection = new RedisConnection({ url: redis.url, prefix: env.GATEHOUSE_REDIS_PREFIX! });
+      await connection.connect();
+      try {
+        const key = connection.key('doc', 'users');
+        const good = await connection.client.hget(key, 'json');
+        await connection.client.hset(key, 'json', '{"version":1,"users":[{"username":"mallory","role":"admin"}]}');
+        await connection.client.publish(connection.key('doc-changed'), 'users.json');
+        await expect.poll(() => second.output(), { timeout: 5_000 }).toMatch(/refused an invalid edit of redis \S+doc:users/);
+        expect(await usernames(b)).toContain('alice');
+        expect((await b.signIn(ALICE.username, ALICE.password)).status).toBe(200);
+        await connection.client.hset(key, 'json', good!);
+      } finally {
+        await connection.close();
+      }
     });
 
     it('the instance token rotated and the mode switched on A are in force on B within a second', async () => {
