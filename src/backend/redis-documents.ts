@@ -26,10 +26,15 @@ interface StoredValue {
 export class RedisDocuments implements DocumentBackend {
   readonly kind = 'redis';
   private readonly watchers = new Map<string, Set<() => void>>();
-  private subscriber: Promise<Redis> | undefined;
+  private subscriber: Promise<Redis | undefined> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly resyncAll = () => {
     for (const callbacks of this.watchers.values()) for (const callback of callbacks) callback();
+  };
+  /** Back after an outage: subscribe if that failed before, and re-read everything (notices were missed meanwhile). */
+  private readonly onUp = () => {
+    this.subscribe();
+    this.resyncAll();
   };
 
   constructor(
@@ -103,26 +108,34 @@ export class RedisDocuments implements DocumentBackend {
     if (this.timer) return;
     this.timer = setInterval(this.resyncAll, this.options.resyncMs ?? DEFAULT_RESYNC_MS);
     this.timer.unref();
-    this.redis.on('up', this.resyncAll);
-    this.subscriber ??= this.subscribe();
+    this.redis.on('up', this.onUp);
+    this.subscribe();
   }
 
   private stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
-    this.redis.off('up', this.resyncAll);
+    this.redis.off('up', this.onUp);
   }
 
-  private async subscribe(): Promise<Redis> {
-    const sub = await this.redis.subscriber();
-    sub.on('message', (channel: string, name: string) => {
-      if (channel !== this.channel) return;
-      for (const callback of this.watchers.get(name) ?? []) callback();
+  /** One subscriber per process; when Redis is down it is tried again on the next `up`. */
+  private subscribe(): void {
+    this.subscriber ??= (async () => {
+      const sub = await this.redis.subscriber();
+      sub.on('message', (channel: string, name: string) => {
+        if (channel !== this.channel) return;
+        for (const callback of this.watchers.get(name) ?? []) callback();
+      });
+      await sub.subscribe(this.channel);
+      // ioredis subscribes again after a reconnect; what was published in between is caught here.
+      sub.on('ready', this.resyncAll);
+      // Anything written between open() and the subscription is caught here.
+      this.resyncAll();
+      return sub;
+    })().catch(() => {
+      this.subscriber = undefined;
+      return undefined;
     });
-    await sub.subscribe(this.channel);
-    // Anything written between open() and the subscription is caught here.
-    this.resyncAll();
-    return sub;
   }
 }
 

@@ -4,6 +4,7 @@ import type { InvalidDocumentError } from '../../config/document-store.js';
 import { RedisConnection } from '../../src/backend/redis-connection.js';
 import { RedisDocuments } from '../../src/backend/redis-documents.js';
 import { startRedis } from '../support/redis.js';
+import { startTcpRelay } from '../support/tcp-relay.js';
 
 /** Two replicas' worth of config stores over one real Redis, each with its own connection. */
 describe('Redis documents (revisioned, shared by replicas)', () => {
@@ -110,5 +111,43 @@ describe('Redis documents (revisioned, shared by replicas)', () => {
     await admin.client.hset(admin.key('doc', 'config'), 'rev', '99', 'json', JSON.stringify({ ...a!.current, domains: ['example.org'] }));
     await changed;
     expect(a!.current.domains).toEqual(['example.org']);
+  });
+
+  it('after an outage, a change published while the replica could not hear it is applied as soon as Redis answers again', async () => {
+    const { port } = new URL(redis.url);
+    const relay = await startTcpRelay({ host: '127.0.0.1', port: Number(port) });
+    const prefix = `gh-docs-${++prefixes}:`;
+    const connection = new RedisConnection({ url: `redis://127.0.0.1:${relay.port}/0`, prefix });
+    const admin = new RedisConnection({ url: redis.url, prefix });
+    try {
+      await connection.connect();
+      await admin.connect();
+      // A resync period far longer than the test: only the reconnect can bring the change in.
+      const replica = new ConfigStore({ dataDir: '/nonexistent', documents: new RedisDocuments(connection, { resyncMs: 3_600_000 }) });
+      await replica.open();
+      replica.watch();
+      stores.push(replica);
+      const writer = new ConfigStore({ dataDir: '/nonexistent', documents: new RedisDocuments(admin) });
+      await writer.open();
+      // Notices reach the replica before the outage: it is subscribed.
+      const heard = next(replica, 'change');
+      await writer.update((c) => ({ ...c, domains: ['before-the-outage.example.com'] }));
+      await heard;
+
+      const down = new Promise((resolve) => connection.once('down', resolve));
+      await relay.cut();
+      await down;
+      await writer.update((c) => ({ ...c, domains: ['during-the-outage.example.com'] }));
+      expect(replica.current.domains).not.toEqual(['during-the-outage.example.com']);
+
+      const changed = next(replica, 'change');
+      await relay.restore();
+      await changed;
+      expect(replica.current.domains).toEqual(['during-the-outage.example.com']);
+    } finally {
+      await connection.close();
+      await admin.close();
+      await relay.close();
+    }
   });
 });
