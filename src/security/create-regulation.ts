@@ -4,7 +4,7 @@ import type { EphemeralBackend } from '../backend/ephemeral-backend.js';
 import type { RedisConnection } from '../backend/redis-connection.js';
 import { LocalRegulation, type Regulation } from './regulation-backend.js';
 import { Regulator, type RegulationSettings } from './regulation.js';
-import { SharedRegulation } from './shared-regulation.js';
+import { REGULATION_LOCKOUTS, SharedRegulation } from './shared-regulation.js';
 
 /**
  * Regulation on the backend chosen at boot: with Redis, counters and bans
@@ -20,7 +20,7 @@ export async function createRegulation(opts: {
   log: Logger;
 }): Promise<{ regulation: Regulation; bansStore: BansStore | null }> {
   if (opts.redis) {
-    const regulation = new SharedRegulation(opts.backend.lockouts('regulation'), opts.redis, { settings: opts.settings, now: opts.now, log: opts.log });
+    const regulation = new SharedRegulation(opts.backend.lockouts(REGULATION_LOCKOUTS), opts.redis, { settings: opts.settings, now: opts.now, log: opts.log });
     await regulation.start();
     return { regulation, bansStore: null };
   }

@@ -8,6 +8,8 @@ import type { Regulation } from './regulation-backend.js';
 import { ipKey, Regulator, regulationRule, type BanEvent, type RegulationSettings } from './regulation.js';
 
 const DEFAULT_RESYNC_MS = 10_000;
+/** The lockout namespace regulation counts in: the servers and `gatehouse unban` must agree on it. */
+export const REGULATION_LOCKOUTS = 'regulation';
 
 // What replicas tell each other; read back through a schema like anything else that comes from Redis.
 const NoticeSchema = z.discriminatedUnion('op', [
@@ -24,6 +26,27 @@ function banOf(subject: string, until: number): BanEvent | null {
   const at = subject.indexOf(':');
   const kind = subject.slice(0, at);
   return (kind === 'user' || kind === 'ip') && at < subject.length - 1 ? { kind, key: subject.slice(at + 1), until } : null;
+}
+
+function channelOf(redis: RedisConnection): string {
+  return redis.key('regulation');
+}
+
+async function publishNotice(redis: RedisConnection, notice: Notice): Promise<void> {
+  await redisCall(() => redis.client.publish(channelOf(redis), JSON.stringify(notice)));
+}
+
+/**
+ * Lifts the bans on these keys (username keys or addresses) in Redis and
+ * tells every replica, which drops them from its memory at once. What an
+ * admin's unban and `gatehouse unban` do. Returns the subjects that were banned.
+ */
+export async function liftSharedBans(counter: LockoutCounter, redis: RedisConnection, keys: readonly string[]): Promise<string[]> {
+  const unique = [...new Set(keys)].slice(0, 16);
+  if (unique.length === 0) return [];
+  const lifted = await counter.unlock(unique.flatMap((key) => [subjectOf('user', key), subjectOf('ip', key)]));
+  await publishNotice(redis, { op: 'unban', keys: unique });
+  return lifted;
 }
 
 /**
@@ -49,7 +72,7 @@ export class SharedRegulation implements Regulation {
     private readonly deps: { settings: () => RegulationSettings; now: () => number; log: Logger; resyncMs?: number },
   ) {
     this.mirror = new Regulator(deps.settings, deps.now);
-    this.channel = redis.key('regulation');
+    this.channel = channelOf(redis);
   }
 
   /** Subscribes to the other replicas' notices and loads the active bans. */
@@ -92,10 +115,8 @@ export class SharedRegulation implements Regulation {
   }
 
   async lift(keys: readonly string[]): Promise<boolean> {
-    const unique = [...new Set(keys)].slice(0, 16);
-    const lifted = await this.counter.unlock(unique.flatMap((key) => [subjectOf('user', key), subjectOf('ip', key)]));
-    const inMemory = unique.map((key) => this.mirror.unban(key)).some(Boolean);
-    await this.publish({ op: 'unban', keys: unique });
+    const lifted = await liftSharedBans(this.counter, this.redis, keys);
+    const inMemory = keys.map((key) => this.mirror.unban(key)).some(Boolean);
     return lifted.length > 0 || inMemory;
   }
 
@@ -125,7 +146,7 @@ export class SharedRegulation implements Regulation {
   }
 
   private async publish(notice: Notice): Promise<void> {
-    await redisCall(() => this.redis.client.publish(this.channel, JSON.stringify(notice)));
+    await publishNotice(this.redis, notice);
   }
 
   private hear(message: string): void {
