@@ -2,6 +2,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ephemeralBackend } from '../../src/backend/ephemeral-backend.js';
 import type { RedisConnection } from '../../src/backend/redis-connection.js';
+import { StoreUnavailableError } from '../../src/backend/store-unavailable.js';
 import { SharedRegulation } from '../../src/security/shared-regulation.js';
 import { redisReplicas } from '../support/redis-replicas.js';
 import { eventually } from '../support/user-password.js';
@@ -92,6 +93,14 @@ describe('regulation across replicas', () => {
     await world.connections[0]!.client.publish(channel, JSON.stringify({ op: 'ban', kind: 'ip', key: '192.0.2.1', until: clock.now + MIN }));
     await eventually(() => b.isBanned(null, '192.0.2.1'), 2_000, 'B to hear the good notice');
     expect(b.isBanned(null, '203.0.113.13')).toBe(true);
+  });
+
+  it('with Redis down, a login cannot be judged: counting and the ban check refuse with StoreUnavailableError', async () => {
+    const [a] = replicas as [SharedRegulation, SharedRegulation];
+    await world.stopRedis();
+    await expect(a.checkBanned('alice', '203.0.113.15')).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(a.recordFailure('alice', '203.0.113.15')).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(a.lift(['alice'])).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 
   it('a success clears the counters on every replica, so earlier failures no longer count', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CredentialsStore } from '../../config/credentials-store.js';
 import { ephemeralBackend } from '../../src/backend/ephemeral-backend.js';
+import { StoreUnavailableError } from '../../src/backend/store-unavailable.js';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import { SecretBox } from '../../src/crypto/secret-box.js';
 import { MfaService } from '../../src/mfa/mfa-service.js';
@@ -75,6 +76,14 @@ describe('second factors across replicas', () => {
     const results = await Promise.all([a.verifySecondFactor(ALICE, code, ctx), b.verifySecondFactor(ALICE, code, ctx)]);
     expect(results.filter((r) => r.ok)).toEqual([{ ok: true, method: 'recovery' }]);
     expect(results.filter((r) => !r.ok)).toEqual([{ ok: false, reason: 'invalid' }]);
+  });
+
+  it('with Redis down, even the right code and a right recovery code are refused (StoreUnavailableError), never passed', async () => {
+    await world.stopRedis();
+    await expect(a.verifySecondFactor(ALICE, await totpCode(secret, clock.now), ctx)).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(b.verifySecondFactor(ALICE, recoveryCodes[1]!, ctx)).rejects.toBeInstanceOf(StoreUnavailableError);
+    // Nothing was spent: the recovery code is still in the credentials.
+    expect(b.status(ALICE.id).recoveryCodesLeft).toBe(10);
   });
 
   it('wrong codes are counted across replicas: 3 on A and 2 on B lock the second factor on both', async () => {
