@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { readTextIfExists } from '../../config/atomic-file.js';
-import { InvalidDocumentError } from '../../config/document-store.js';
+import { InvalidDocumentError, parseDocumentJson } from '../../config/document-store.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { IMPORT_DOCUMENTS } from './redis-document-scripts.js';
 import type { RedisDocuments } from './redis-documents.js';
@@ -24,13 +24,7 @@ async function readDataDir(dataDir: string, shared: readonly SharedDocument[]): 
     const file = join(dataDir, name);
     const text = await readTextIfExists(file);
     if (text === null) continue;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch (error) {
-      throw new InvalidDocumentError(file, [`(root): not valid JSON (${(error as Error).message})`]);
-    }
-    found.push({ name, json: JSON.stringify(codec.decode(raw, file)) });
+    found.push({ name, json: JSON.stringify(codec.decode(parseDocumentJson(text, file), file)) });
   }
   return found;
 }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { DocumentBackend, StoredDocument } from '../../config/document-backend.js';
-import { InvalidDocumentError, type DocumentCodec } from '../../config/document-store.js';
+import { InvalidDocumentError, parseDocumentJson, type DocumentCodec } from '../../config/document-store.js';
 import { SerialQueue } from '../../config/serial-queue.js';
 import type { RedisConnection } from './redis-connection.js';
 import { WRITE_DOCUMENT } from './redis-document-scripts.js';
@@ -250,13 +250,7 @@ class RedisDocument<T> implements StoredDocument<T> {
   }
 
   private decode(json: string): T {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(json);
-    } catch (error) {
-      throw new InvalidDocumentError(this.location, [`(root): not valid JSON (${(error as Error).message})`]);
-    }
-    return this.codec.decode(raw, this.location);
+    return this.codec.decode(parseDocumentJson(json, this.location), this.location);
   }
 
   private checkAttempts(attempt: number): void {
