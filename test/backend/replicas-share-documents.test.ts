@@ -145,6 +145,19 @@ describe('replicas share every document through Redis', () => {
       expect((await b.signIn('dave', 'dave has a long passphrase')).status).toBe(200);
     });
 
+    it('gatehouse token create and token revoke with the Redis URL are in force on a running replica', async () => {
+      const cliDir = await dataDir(null);
+      const created = await gatehouse(cliDir, ['token', 'create', '--user', 'alice', '--name', 'cli-script'], '', env);
+      expect(created.code, created.stderr).toBe(0);
+      const token = /gh_[0-9a-f]{16}_\S+/.exec(created.stdout)?.[0];
+      expect(token).toBeDefined();
+      const authorization = `Bearer ${token}`;
+      await expect.poll(() => b.check({ authorization }), { timeout: PROPAGATION_MS, interval: 50 }).toBe(200);
+      const revoked = await gatehouse(cliDir, ['token', 'revoke', token!.slice(3, 19)], '', env);
+      expect(revoked.code, revoked.stderr).toBe(0);
+      await expect.poll(() => b.check({ authorization }), { timeout: PROPAGATION_MS, interval: 50 }).toBe(401);
+    });
+
     it('a bad users document written into Redis by hand is refused by the running replica, which keeps the last good one', async () => {
       const connection = new RedisConnection({ url: redis.url, prefix: env.GATEHOUSE_REDIS_PREFIX! });
       await connection.connect();
