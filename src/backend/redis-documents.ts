@@ -3,7 +3,7 @@ import type { DocumentBackend, StoredDocument } from '../../config/document-back
 import { InvalidDocumentError, parseDocumentJson, type DocumentCodec } from '../../config/document-store.js';
 import { SerialQueue } from '../../config/serial-queue.js';
 import type { RedisConnection } from './redis-connection.js';
-import { WRITE_DOCUMENT } from './redis-document-scripts.js';
+import { FIRST_RUN, WRITE_DOCUMENT } from './redis-document-scripts.js';
 import { asStoreUnavailable, StoreUnavailableError } from './store-unavailable.js';
 
 /** How often every watched document is compared with Redis, in case a change notice was missed. */
@@ -83,7 +83,7 @@ export class RedisDocuments implements DocumentBackend {
   /** Replaces a document if it is still at `rev`; returns the new revision, or null when someone else wrote first. */
   async write(name: string, rev: string, json: string): Promise<string | null> {
     try {
-      const marker = JSON.stringify({ since: new Date().toISOString(), by: 'first write' });
+      const marker = JSON.stringify({ since: new Date().toISOString(), by: FIRST_RUN });
       const result = await this.redis.client.eval(WRITE_DOCUMENT, 2, this.keyOf(name), this.stateKey, rev, json, this.channel, name, marker);
       return Number(result) < 0 ? null : String(result);
     } catch (error) {

@@ -82,6 +82,19 @@ describe('importing the data dir into Redis, once', () => {
     expect((await again.open()).domains).toEqual(['example.org']);
   });
 
+  it('a replica with an empty data dir that got to Redis first does not keep it in first-run open mode: the data dir is still imported and the replica follows', async () => {
+    const { documents: target } = await documents();
+    const early = new ConfigStore({ dataDir: '/nonexistent', documents: target });
+    expect((await early.open()).mode).toBe('open');
+    early.watch();
+    const changed = new Promise((resolve) => early.once('change', resolve));
+    const dir = await dataDir({ 'config.json': JSON.stringify({ version: 1, mode: 'token', domains: ['example.com'], token: { hash: 'a'.repeat(64) } }) });
+    expect(await importFrom(target, dir)).toBe(true);
+    await changed;
+    expect(early.current.mode).toBe('token');
+    early.close();
+  });
+
   it('two imports racing against an empty Redis: exactly one imports', async () => {
     const { documents: target } = await documents();
     const dirs = await Promise.all(['example.com', 'example.net'].map((domain) => dataDir({ 'config.json': JSON.stringify({ version: 1, mode: 'open', domains: [domain] }) })));
