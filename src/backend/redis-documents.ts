@@ -56,6 +56,11 @@ export class RedisDocuments implements DocumentBackend {
     return this.redis.key('doc', name.replace(/\.json$/, ''));
   }
 
+  /** How messages name a document: `redis <key>`. */
+  locationOf(name: string): string {
+    return `redis ${this.keyOf(name)}`;
+  }
+
   document<T>(name: string, codec: DocumentCodec<T>): StoredDocument<T> {
     return new RedisDocument(this, name, codec);
   }
@@ -69,13 +74,13 @@ export class RedisDocuments implements DocumentBackend {
       [rev, json] = await this.redis.client.hmget(key, 'rev', 'json');
     } catch (error) {
       if (error instanceof Error && error.message.startsWith('WRONGTYPE')) {
-        throw new InvalidDocumentError(key, ['(root): not a Gatehouse document (expected a hash with the fields rev and json)']);
+        throw new InvalidDocumentError(this.locationOf(name), ['(root): not a Gatehouse document (expected a hash with the fields rev and json)']);
       }
       throw asStoreUnavailable(error);
     }
     if (json == null) {
       if (rev == null) return null;
-      throw new InvalidDocumentError(key, ['json: missing']);
+      throw new InvalidDocumentError(this.locationOf(name), ['json: missing']);
     }
     return { rev: rev ?? '0', json };
   }
@@ -158,7 +163,7 @@ class RedisDocument<T> implements StoredDocument<T> {
   }
 
   get location(): string {
-    return `redis ${this.backend.keyOf(this.name)}`;
+    return this.backend.locationOf(this.name);
   }
 
   get data(): T {
@@ -217,6 +222,11 @@ class RedisDocument<T> implements StoredDocument<T> {
       } catch (error) {
         // An outage: keep what is in memory; the reconnect resyncs.
         if (error instanceof StoreUnavailableError) return false;
+        // A key of the wrong type: reported once, not at every resync.
+        if (error instanceof InvalidDocumentError) {
+          if (this.refused === error.message) return false;
+          this.refused = error.message;
+        }
         throw error;
       }
       if (!stored || stored.json === this.json || stored.json === this.refused) return false;
