@@ -8,6 +8,7 @@ import { assembleGatehouse, type Gatehouse } from './assemble.js';
 import { bootReport, invalidConfigReport } from './boot-checks.js';
 import { redisSettings, type EnvSettings } from './env.js';
 import type { RedisConnection } from './backend/redis-connection.js';
+import { redisEnvProblems, redisTarget } from './backend/redis-settings.js';
 
 export class BootError extends Error {
   readonly code = 'GH_BOOT_REFUSED';
@@ -27,11 +28,19 @@ export interface RunningServer {
 
 /** The shared backend's connection when GATEHOUSE_REDIS_URL is set (ioredis is loaded only then). */
 async function connectRedis(env: EnvSettings): Promise<RedisConnection | undefined> {
+  // Bad Redis variables are refused before any connection attempt (the full boot report lists them too).
+  const problems = redisEnvProblems(env);
+  if (problems.length > 0) throw new BootError(problems);
   const settings = redisSettings(env);
   if (!settings) return undefined;
   const { RedisConnection } = await import('./backend/redis-connection.js');
   const redis = new RedisConnection(settings);
-  await redis.connect();
+  try {
+    await redis.connect();
+  } catch (error) {
+    await redis.close();
+    throw new BootError([`GATEHOUSE_REDIS_URL: ${redisTarget(settings)} does not answer (${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : 'no answer'}); start Redis or fix the address`]);
+  }
   return redis;
 }
 
@@ -39,7 +48,10 @@ async function connectRedis(env: EnvSettings): Promise<RedisConnection | undefin
 export async function startServer(env: EnvSettings, log: Logger): Promise<RunningServer> {
   await mkdir(env.dataDir, { recursive: true, mode: 0o700 });
   const lock = acquireInstanceLock(env.dataDir);
-  const redis = await connectRedis(env);
+  const redis = await connectRedis(env).catch((error: unknown) => {
+    lock.release();
+    throw error;
+  });
   const store = new ConfigStore({ dataDir: env.dataDir, portalUrl: env.portalUrl });
   let gatehouse: Gatehouse | undefined;
   try {
