@@ -17,6 +17,7 @@ import type { SessionStore } from './sessions/session-record.js';
 import type { RedisConnection } from './backend/redis-connection.js';
 import { SessionManager } from './sessions/session-manager.js';
 import { StoreHealth } from './backend/store-health.js';
+import { RedisPendingSwitchStore } from './admin/redis-pending-switch-store.js';
 
 export interface AssembleOptions {
   /** The config store, already opened. The assembled Gatehouse closes it; if assembling fails, the caller still owns it. */
@@ -112,6 +113,7 @@ export async function assembleGatehouse(options: AssembleOptions): Promise<Gateh
       log,
       now,
       oauth2Readiness: () => oidcReadiness.problem(store.current.oauth2?.issuerUrl),
+      pendingStore: options.redis ? new RedisPendingSwitchStore(options.redis) : undefined,
     });
     endSessionsOnConfigChange(store, sessions, log);
     forgetReadinessOnProviderChange(store, oidcReadiness);
