@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { FileDocuments } from './file-documents.js';
 import { z } from 'zod';
 import { formatIssues } from './schema.js';
 import { InvalidDocumentError } from './document-store.js';
@@ -13,13 +13,13 @@ export type BansFile = z.infer<typeof BansFileSchema>;
 /** bans.json: active brute-force bans, so they survive a restart and `gatehouse unban` can lift them. */
 export class BansStore extends WatchedDocument<BansFile> {
   constructor(dataDir: string) {
-    super(join(dataDir, 'bans.json'), {
+    super(new FileDocuments(dataDir).document('bans.json', {
       decode: (raw, file) => {
         const result = BansFileSchema.safeParse(raw);
         if (!result.success) throw new InvalidDocumentError(file, formatIssues(result.error));
         return result.data;
       },
       initial: () => ({ version: 1, bans: [] }),
-    });
+    }));
   }
 }

@@ -1,6 +1,7 @@
 import { Low, type Adapter } from 'lowdb';
 import { writeFileAtomic, readTextIfExists } from './atomic-file.js';
 import { withFileLock } from './file-lock.js';
+import { SerialQueue } from './serial-queue.js';
 
 /** A document on disk failed to parse or validate. `problems` are `field.path: reason` lines. */
 export class InvalidDocumentError extends Error {
@@ -52,7 +53,7 @@ class ValidatedJsonFile<T> implements Adapter<T> {
  */
 export class DocumentStore<T> {
   private readonly db: Low<T>;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private lastText = '';
 
   constructor(
@@ -121,8 +122,6 @@ export class DocumentStore<T> {
   }
 
   private serialize<R>(fn: () => Promise<R>): Promise<R> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.queue.run(fn);
   }
 }

@@ -1,6 +1,7 @@
-import { join } from 'node:path';
 import { formatIssues } from './schema.js';
-import { InvalidDocumentError } from './document-store.js';
+import { InvalidDocumentError, type DocumentCodec } from './document-store.js';
+import type { DocumentBackend } from './document-backend.js';
+import { documentsIn } from './file-documents.js';
 import { UsersFileSchema, type UsersFile } from './users-schema.js';
 import { WatchedDocument } from './watched-document.js';
 
@@ -12,9 +13,12 @@ export function decodeUsers(raw: unknown, file: string): UsersFile {
   return result.data;
 }
 
+export const usersCodec: DocumentCodec<UsersFile> = { decode: decodeUsers, initial: () => ({ version: 1, users: [] }) };
+
 /** users.json: local accounts, shared by the server and the CLI. */
 export class UsersStore extends WatchedDocument<UsersFile> {
-  constructor(dataDir: string) {
-    super(join(dataDir, USERS_FILE), { decode: decodeUsers, initial: () => ({ version: 1, users: [] }) });
+  /** `where`: a data dir, or the backend chosen at boot. */
+  constructor(where: string | DocumentBackend) {
+    super(documentsIn(where).document(USERS_FILE, usersCodec));
   }
 }

@@ -9,6 +9,9 @@ import { bootReport, invalidConfigReport } from './boot-checks.js';
 import { redisSettings, type EnvSettings } from './env.js';
 import type { RedisConnection } from './backend/redis-connection.js';
 import { redisEnvProblems, redisTarget } from './backend/redis-settings.js';
+import { connectRedis } from './backend/connect-redis.js';
+import { openDocumentBackend } from './backend/documents.js';
+import { AuditLog } from './audit/audit-log.js';
 
 export class BootError extends Error {
   readonly code = 'GH_BOOT_REFUSED';
@@ -26,49 +29,44 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The shared backend's connection when GATEHOUSE_REDIS_URL is set (ioredis is loaded only then). */
-async function connectRedis(env: EnvSettings): Promise<RedisConnection | undefined> {
-  // Bad Redis variables are refused before any connection attempt (the full boot report lists them too).
+/** The Redis connection, or a BootError naming what is wrong: bad variables (before any attempt), or a Redis that does not answer. */
+async function connectRedisOrRefuse(env: EnvSettings): Promise<RedisConnection | undefined> {
   const problems = redisEnvProblems(env);
   if (problems.length > 0) throw new BootError(problems);
-  const settings = redisSettings(env);
-  if (!settings) return undefined;
-  const { RedisConnection } = await import('./backend/redis-connection.js');
-  const redis = new RedisConnection(settings);
   try {
-    await redis.connect();
+    return await connectRedis(env);
   } catch (error) {
-    await redis.close();
-    throw new BootError([`GATEHOUSE_REDIS_URL: ${redisTarget(settings)} does not answer (${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : 'no answer'}); start Redis or fix the address`]);
+    const reason = error instanceof Error && error.cause instanceof Error ? error.cause.message : 'no answer';
+    throw new BootError([`GATEHOUSE_REDIS_URL: ${redisTarget(redisSettings(env)!)} does not answer (${reason}); start Redis or fix the address`]);
   }
-  return redis;
 }
 
 /** Runs the boot checks, then starts listening. Throws BootError listing every problem. */
 export async function startServer(env: EnvSettings, log: Logger): Promise<RunningServer> {
   await mkdir(env.dataDir, { recursive: true, mode: 0o700 });
-  const lock = acquireInstanceLock(env.dataDir);
-  const redis = await connectRedis(env).catch((error: unknown) => {
-    lock.release();
-    throw error;
-  });
-  const store = new ConfigStore({ dataDir: env.dataDir, portalUrl: env.portalUrl });
+  const redis = await connectRedisOrRefuse(env);
+  // The lock keeps a second process off the same files; with Redis, replicas share state there instead.
+  const lock = redis ? { release: () => undefined } : acquireInstanceLock(env.dataDir);
+  let store: ConfigStore | undefined;
   let gatehouse: Gatehouse | undefined;
   try {
     try {
+      const documents = await openDocumentBackend({ dataDir: env.dataDir, redis, portalUrl: env.portalUrl, log, audit: new AuditLog(env.dataDir) });
+      store = new ConfigStore({ dataDir: env.dataDir, portalUrl: env.portalUrl, documents });
       await store.open();
     } catch (error) {
       if (error instanceof InvalidDocumentError) throw new BootError(await invalidConfigReport(error, env));
       throw error;
     }
     let warnings: readonly string[] = [];
+    const config = store;
     gatehouse = await assembleGatehouse({
-      config: store,
+      config,
       env,
       redis,
       log,
       beforeRuntime: async (accounts) => {
-        const report = bootReport(store.current, env, accounts.users);
+        const report = bootReport(config.current, env, accounts.users);
         if (report.problems.length > 0) throw new BootError(report.problems);
         warnings = report.warnings;
         await accounts.users.prepare();
@@ -104,7 +102,7 @@ export async function startServer(env: EnvSettings, log: Logger): Promise<Runnin
     };
   } catch (error) {
     if (gatehouse) await gatehouse.close().catch(() => undefined);
-    else store.close();
+    else store?.close();
     await redis?.close();
     lock.release();
     throw error;

@@ -58,7 +58,9 @@ export async function createAccountServices(opts: {
   issuer: () => string;
   hasher?: PasswordHasher;
 }): Promise<AccountServices> {
-  const usersStore = new UsersStore(opts.dataDir);
+  // Every document follows the config's backend, chosen once at boot (files, or Redis).
+  const documents = opts.config.documents;
+  const usersStore = new UsersStore(documents);
   await usersStore.open();
   const audit = new AuditLog(opts.dataDir, opts.now);
   const regulation = () => {
@@ -86,7 +88,7 @@ export async function createAccountServices(opts: {
     bcryptCost: () => opts.config.current.security.bcryptCost,
     now: opts.now,
   });
-  const credentialsStore = new CredentialsStore(opts.dataDir);
+  const credentialsStore = new CredentialsStore(documents);
   await credentialsStore.open();
   const box = opts.sessionSecret ? new SecretBox(opts.sessionSecret, 'gatehouse totp secret v1') : null;
   const mfa = new MfaService(credentialsStore, { box, audit, now: opts.now, issuer: opts.issuer });
@@ -97,7 +99,7 @@ export async function createAccountServices(opts: {
   credentialsStore.on('change', () => {
     credentialsGeneration += 1;
   });
-  const tokensStore = new TokensStore(opts.dataDir);
+  const tokensStore = new TokensStore(documents);
   await tokensStore.open();
   const tokens = new TokenService(tokensStore, { audit, now: opts.now, findUser: (id) => users.findById(id) });
   const usersGeneration = watchUserChanges(usersStore, opts.sessions, opts.log, (userId) =>

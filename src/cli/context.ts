@@ -10,6 +10,11 @@ import { CredentialsStore } from '../../config/credentials-store.js';
 import { TokensStore } from '../../config/tokens-store.js';
 import { MfaService } from '../mfa/mfa-service.js';
 import { TokenService } from '../tokens/token-service.js';
+import type { DocumentBackend } from '../../config/document-backend.js';
+import { connectRedis } from '../backend/connect-redis.js';
+import { openDocumentBackend } from '../backend/documents.js';
+import pino from 'pino';
+import { REDACT_PATHS } from '../logger.js';
 
 /** A usage mistake: exit 2 with the usage text. */
 export class UsageError extends Error {}
@@ -28,12 +33,25 @@ export interface CliContext {
   close(): Promise<void>;
 }
 
-/** Everything a command needs, opened lazily against the data dir. */
+/** The CLI's few log lines (an import into Redis, a warning) go to stderr: stdout carries the commands' output. */
+function cliLog() {
+  return pino({ level: 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { service: 'gatehouse-cli' } }, pino.destination({ dest: 2, sync: true }));
+}
+
+/** Everything a command needs, opened lazily against the data dir, or against Redis when GATEHOUSE_REDIS_URL is set (as the servers do). */
 export function createCliContext(processEnv: NodeJS.ProcessEnv): CliContext {
   const env = readEnv(processEnv);
   const closers: Array<() => Promise<void>> = [];
   let configStore: ConfigStore | undefined;
   const audit = new AuditLog(env.dataDir);
+  let documents: Promise<DocumentBackend> | undefined;
+  const backend = () =>
+    (documents ??= (async () => {
+      await mkdir(env.dataDir, { recursive: true, mode: 0o700 });
+      const redis = await connectRedis(env);
+      if (redis) closers.push(() => redis.close());
+      return openDocumentBackend({ dataDir: env.dataDir, redis, portalUrl: env.portalUrl, log: cliLog(), audit });
+    })());
   let actorName = 'cli';
   try {
     actorName = `cli:${userInfo().username}`;
@@ -45,15 +63,14 @@ export function createCliContext(processEnv: NodeJS.ProcessEnv): CliContext {
     actor: { name: actorName },
     async config() {
       if (!configStore) {
-        await mkdir(env.dataDir, { recursive: true, mode: 0o700 });
-        configStore = new ConfigStore({ dataDir: env.dataDir, portalUrl: env.portalUrl });
+        configStore = new ConfigStore({ dataDir: env.dataDir, portalUrl: env.portalUrl, documents: await backend() });
         await configStore.open();
       }
       return configStore;
     },
     async users() {
       const config = await ctx.config();
-      const store = new UsersStore(env.dataDir);
+      const store = new UsersStore(config.documents);
       await store.open();
       const hasher = new WorkerPasswordHasher(1);
       closers.push(() => hasher.close());
@@ -61,14 +78,14 @@ export function createCliContext(processEnv: NodeJS.ProcessEnv): CliContext {
       return { service, store };
     },
     async mfa() {
-      const store = new CredentialsStore(env.dataDir);
+      const store = new CredentialsStore((await ctx.config()).documents);
       await store.open();
       // No key needed: the CLI reports and resets, it never reads a TOTP secret.
       return new MfaService(store, { box: null, audit, now: Date.now, issuer: () => 'Gatehouse' });
     },
     async tokens() {
       const { service } = await ctx.users();
-      const store = new TokensStore(env.dataDir);
+      const store = new TokensStore((await ctx.config()).documents);
       await store.open();
       return new TokenService(store, { audit, now: Date.now, findUser: (id) => service.findById(id) });
     },

@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigStore } from '../../config/config-store.js';
+import type { InvalidDocumentError } from '../../config/document-store.js';
+import { RedisConnection } from '../../src/backend/redis-connection.js';
+import { RedisDocuments } from '../../src/backend/redis-documents.js';
+import { startRedis } from '../support/redis.js';
+
+/** Two replicas' worth of config stores over one real Redis, each with its own connection. */
+describe('Redis documents (revisioned, shared by replicas)', () => {
+  let redis: Awaited<ReturnType<typeof startRedis>>;
+  const connections: RedisConnection[] = [];
+  const stores: ConfigStore[] = [];
+  let prefixes = 0;
+
+  async function replicas(count: number, options: { resyncMs?: number } = {}): Promise<{ stores: ConfigStore[]; admin: RedisConnection }> {
+    const prefix = `gh-docs-${++prefixes}:`;
+    const opened: ConfigStore[] = [];
+    for (let i = 0; i < count; i++) {
+      const connection = new RedisConnection({ url: redis.url, prefix });
+      await connection.connect();
+      connections.push(connection);
+      const store = new ConfigStore({ dataDir: '/nonexistent', documents: new RedisDocuments(connection, options) });
+      await store.open();
+      store.watch();
+      stores.push(store);
+      opened.push(store);
+    }
+    return { stores: opened, admin: connections.at(-1)! };
+  }
+
+  function next<K extends 'change' | 'invalid'>(store: ConfigStore, event: K): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${event} event`)), 5_000);
+      store.once(event, (value: unknown) => {
+        clearTimeout(timer);
+        resolve(value);
+      });
+    });
+  }
+
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    for (const store of stores) store.close();
+    for (const connection of connections) await connection.close();
+    await redis.close();
+  });
+
+  it('a change written by one replica is put in force on the other through the notice', async () => {
+    const { stores: [a, b] } = await replicas(2);
+    const changed = next(b!, 'change');
+    await a!.update((c) => ({ ...c, domains: ['example.com', 'example.org'] }));
+    await changed;
+    expect(b!.current.domains).toEqual(['example.com', 'example.org']);
+  });
+
+  it('two writers on two connections, racing, lose none of each other\'s changes', async () => {
+    const { stores: [a, b] } = await replicas(2);
+    const add = (store: ConfigStore, host: string) => store.update((c) => ({ ...c, domains: [...c.domains, host] }));
+    await Promise.all(Array.from({ length: 15 }, (_, i) => [add(a!, `a${i}.example.net`), add(b!, `b${i}.example.net`)]).flat());
+    await a!.reload();
+    const domains = a!.current.domains;
+    for (let i = 0; i < 15; i++) expect(domains).toEqual(expect.arrayContaining([`a${i}.example.net`, `b${i}.example.net`]));
+    expect(domains).toHaveLength(31);
+  });
+
+  it('a bad value written by hand into Redis is refused with the invalid event and the last good one kept', async () => {
+    const { stores: [a], admin } = await replicas(1);
+    await a!.update((c) => ({ ...c, defaultPolicy: 'deny' }));
+    const key = admin.key('doc', 'config');
+    const documents = a!.documents as RedisDocuments;
+
+    const refusedJson = next(a!, 'invalid');
+    await admin.client.hset(key, 'json', '{"version":1,"mode":"open","domains":["example.com"],"defaultPolicy":"allow"}');
+    await admin.client.publish(documents.channel, 'config.json');
+    expect(((await refusedJson) as InvalidDocumentError).problems).toEqual([expect.stringMatching(/^defaultPolicy: /)]);
+    expect(a!.current.defaultPolicy).toBe('deny');
+
+    const refusedType = next(a!, 'invalid');
+    await admin.client.del(key);
+    await admin.client.set(key, '{"version":1,"mode":"open"}');
+    await admin.client.publish(documents.channel, 'config.json');
+    expect(((await refusedType) as InvalidDocumentError).problems[0]).toMatch(/not a Gatehouse document/);
+    expect(a!.current.defaultPolicy).toBe('deny');
+    // Writing over a corrupt value is refused too: nothing is built on a document no one could read.
+    await expect(a!.update((c) => ({ ...c, defaultPolicy: 'one_factor' }))).rejects.toThrow(/not a Gatehouse document/);
+    expect(await admin.client.type(key)).toBe('string');
+  });
+
+  it('a change whose notice was missed is caught by the periodic resync', async () => {
+    const { stores: [a], admin } = await replicas(1, { resyncMs: 200 });
+    const changed = next(a!, 'change');
+    // Written straight into Redis, without a notice.
+    await admin.client.hset(admin.key('doc', 'config'), 'rev', '99', 'json', JSON.stringify({ ...a!.current, domains: ['example.org'] }));
+    await changed;
+    expect(a!.current.domains).toEqual(['example.org']);
+  });
+});
