@@ -12,6 +12,7 @@ import { redisEnvProblems, redisTarget } from './backend/redis-settings.js';
 import { connectRedis } from './backend/connect-redis.js';
 import { openDocumentBackend } from './backend/documents.js';
 import { AuditLog } from './audit/audit-log.js';
+import { RedisAuditLog } from './audit/redis-audit-log.js';
 
 export class BootError extends Error {
   readonly code = 'GH_BOOT_REFUSED';
@@ -51,7 +52,7 @@ export async function startServer(env: EnvSettings, log: Logger): Promise<Runnin
   let gatehouse: Gatehouse | undefined;
   try {
     try {
-      const documents = await openDocumentBackend({ dataDir: env.dataDir, redis, portalUrl: env.portalUrl, log, audit: new AuditLog(env.dataDir) });
+      const documents = await openDocumentBackend({ dataDir: env.dataDir, redis, portalUrl: env.portalUrl, log, audit: redis ? new RedisAuditLog(() => redis) : new AuditLog(env.dataDir) });
       store = new ConfigStore({ dataDir: env.dataDir, portalUrl: env.portalUrl, documents });
       await store.open();
     } catch (error) {
