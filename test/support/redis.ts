@@ -19,6 +19,8 @@ export interface RedisOptions {
   readonly dir?: string;
   /** More redis-server arguments (`--replicaof`, `--requirepass`…). */
   readonly args?: readonly string[];
+  /** Run as a Sentinel with this (writable: Sentinel rewrites it) sentinel.conf. */
+  readonly sentinelConfig?: string;
 }
 
 export interface RunningRedis {
@@ -35,7 +37,9 @@ export async function startRedis(options: RedisOptions = {}): Promise<RunningRed
   const port = options.port ?? (await freePort());
   let output = '';
   const persistence = options.dir ? ['--dir', options.dir, '--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, ...(options.args ?? [])];
+  const args = options.sentinelConfig
+    ? [options.sentinelConfig, '--sentinel', '--port', String(port), '--bind', '127.0.0.1', ...(options.args ?? [])]
+    : ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, ...(options.args ?? [])];
   const child: ChildProcess = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.on('data', (d) => (output += d));
   child.stderr?.on('data', (d) => (output += d));
