@@ -38,7 +38,12 @@ async function connectRedisOrRefuse(env: EnvSettings): Promise<RedisConnection |
     return await connectRedis(env);
   } catch (error) {
     const reason = error instanceof Error && error.cause instanceof Error ? error.cause.message : 'no answer';
-    throw new BootError([`GATEHOUSE_REDIS_URL: ${redisTarget(redisSettings(env)!)} does not answer (${reason}); start Redis or fix the address`]);
+    const where = redisTarget(redisSettings(env)!);
+    throw new BootError([
+      /WRONGPASS|NOAUTH|invalid password/i.test(reason)
+        ? `GATEHOUSE_REDIS_URL: ${where} refused the credentials (${reason}); put the right password in the URL (redis://:password@host:6379/0)`
+        : `GATEHOUSE_REDIS_URL: ${where} does not answer (${reason}); start Redis or fix the address`,
+    ]);
   }
 }
 

@@ -30,12 +30,17 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
   private up = false;
   private connected = false;
   private closing = false;
+  // The first connect's own error (WRONGPASS…) arrives as an event; connect() only sees "Connection is closed".
+  private lastError: Error | undefined;
 
   constructor(readonly settings: RedisSettings) {
     super();
     this.client = this.newClient();
     this.client.on('ready', () => this.setUp(true));
-    this.client.on('error', (error: Error) => this.setUp(false, error));
+    this.client.on('error', (error: Error) => {
+      this.lastError = error;
+      this.setUp(false, error);
+    });
     this.client.on('close', () => this.setUp(false, new Error('connection to Redis lost')));
   }
 
@@ -56,7 +61,7 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
       this.connected = true;
       this.up = true;
     } catch (error) {
-      throw asStoreUnavailable(error);
+      throw asStoreUnavailable(this.lastError ?? error);
     }
   }
 
