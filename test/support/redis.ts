@@ -26,6 +26,7 @@ export interface RedisOptions {
 export interface RunningRedis {
   readonly url: string;
   readonly port: number;
+  readonly pid: number;
   /** Everything redis-server printed. */
   output(): string;
   /** SIGTERM (or `signal`), wait for the exit. */
@@ -53,6 +54,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<RunningRed
   return {
     url: `redis://127.0.0.1:${port}/0`,
     port,
+    pid: child.pid!,
     output: () => output,
     async close(signal = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return;
