@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { freePort } from './free-port.js';
 
 export function accepts(port: number): Promise<boolean> {
@@ -37,9 +40,11 @@ export interface RunningRedis {
 export async function startRedis(options: RedisOptions = {}): Promise<RunningRedis> {
   const port = options.port ?? (await freePort());
   let output = '';
-  const persistence = options.dir ? ['--dir', options.dir, '--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+  // Without a dir of its own, a replica's sync would leave dump.rdb in the working directory.
+  const scratch = options.dir ? undefined : await mkdtemp(join(tmpdir(), 'gh-redis-'));
+  const persistence = options.dir ? ['--dir', options.dir, '--appendonly', 'yes', '--appendfsync', 'always'] : ['--dir', scratch!, '--appendonly', 'no'];
   const args = options.sentinelConfig
-    ? [options.sentinelConfig, '--sentinel', '--port', String(port), '--bind', '127.0.0.1', ...(options.args ?? [])]
+    ? [options.sentinelConfig, '--sentinel', '--port', String(port), '--bind', '127.0.0.1', '--dir', scratch!, ...(options.args ?? [])]
     : ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, ...(options.args ?? [])];
   const child: ChildProcess = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.on('data', (d) => (output += d));
@@ -57,10 +62,12 @@ export async function startRedis(options: RedisOptions = {}): Promise<RunningRed
     pid: child.pid!,
     output: () => output,
     async close(signal = 'SIGTERM') {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill(signal);
-      await exited;
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill(signal);
+        await exited;
+      }
+      if (scratch) await rm(scratch, { recursive: true, force: true });
     },
   };
 }
