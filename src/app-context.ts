@@ -17,6 +17,7 @@ import { OidcService } from './oidc/oidc-service.js';
 import type { ModeSwitcher } from './admin/mode-switcher.js';
 import type { OidcReadiness } from './admin/oidc-readiness.js';
 import { Metrics } from './metrics/metrics.js';
+import { StoreHealth } from './backend/store-health.js';
 
 /** Injected dependencies: tests pass their own clock, randomness and stores. */
 export interface AppDeps {
@@ -39,6 +40,8 @@ export interface AppDeps {
   readonly runtime: () => Runtime;
   readonly modeSwitcher: ModeSwitcher;
   readonly oidcReadiness: OidcReadiness;
+  /** The state store's health: outage grace for checks, /api/health, /metrics (default: the embedded store, always up). */
+  readonly storeHealth?: StoreHealth;
   /** OIDC provider connection and flow state; built from the other deps when not given. */
   readonly oidc?: OidcService;
 }
@@ -46,6 +49,7 @@ export interface AppDeps {
 export interface AppContext extends AppDeps {
   readonly oidc: OidcService;
   readonly metrics: Metrics;
+  readonly storeHealth: StoreHealth;
   decideContext(rt: Runtime): DecideContext;
 }
 
@@ -58,6 +62,7 @@ export function createAppContext(deps: AppDeps): AppContext {
   return {
     ...deps,
     metrics,
+    storeHealth: deps.storeHealth ?? new StoreHealth(undefined, { log: deps.log, now: deps.now }),
     oidc:
       deps.oidc ??
       new OidcService({ log: deps.log, now: deps.now, random: deps.random, sessionSecret: deps.env.sessionSecret, onDiscovered: (issuer) => deps.oidcReadiness.markDiscovered(issuer) }),
