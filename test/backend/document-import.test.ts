@@ -104,6 +104,18 @@ describe('importing the data dir into Redis, once', () => {
     expect((await store.open()).domains).toEqual([results[0] ? 'example.com' : 'example.net']);
   });
 
+  it('gatehouse run first, against an empty Redis, imports its data dir (audited in the shared trail) and works on the imported state', async () => {
+    const { prefix } = await documents();
+    const env = { GATEHOUSE_REDIS_URL: redis.url, GATEHOUSE_REDIS_PREFIX: prefix };
+    const dir = await dataDir({ 'config.json': JSON.stringify({ version: 1, mode: 'open', domains: ['imported.example.com'] }) });
+    const got = await gatehouse(dir, ['config', 'get', 'domains'], '', env);
+    expect(got.code, got.stderr).toBe(0);
+    expect(JSON.parse(got.stdout)).toEqual(['imported.example.com']);
+    expect(got.stderr).toMatch(/imported config\.json from the data dir/);
+    const audited = await gatehouse(await dataDir({}), ['audit', '--event', 'backend.import', '--json'], '', env);
+    expect(audited.stdout).toMatch(/"event":"backend.import"/);
+  });
+
   it('gatehouse check with the Redis URL judges the config in Redis, and names its key when it is invalid', async () => {
     const { documents: target, prefix } = await documents();
     const store = new ConfigStore({ dataDir: '/nonexistent', documents: target });

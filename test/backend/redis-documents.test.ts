@@ -4,7 +4,7 @@ import type { InvalidDocumentError } from '../../config/document-store.js';
 import { RedisConnection } from '../../src/backend/redis-connection.js';
 import { RedisDocuments } from '../../src/backend/redis-documents.js';
 import { startRedis } from '../support/redis.js';
-import { startTcpRelay } from '../support/tcp-relay.js';
+import { startTcpCut } from '../support/tcp-cut.js';
 
 /** Two replicas' worth of config stores over one real Redis, each with its own connection. */
 describe('Redis documents (revisioned, shared by replicas)', () => {
@@ -115,7 +115,7 @@ describe('Redis documents (revisioned, shared by replicas)', () => {
 
   it('after an outage, a change published while the replica could not hear it is applied as soon as Redis answers again', async () => {
     const { port } = new URL(redis.url);
-    const relay = await startTcpRelay({ host: '127.0.0.1', port: Number(port) });
+    const relay = await startTcpCut(Number(port));
     const prefix = `gh-docs-${++prefixes}:`;
     const connection = new RedisConnection({ url: `redis://127.0.0.1:${relay.port}/0`, prefix });
     const admin = new RedisConnection({ url: redis.url, prefix });
@@ -135,13 +135,13 @@ describe('Redis documents (revisioned, shared by replicas)', () => {
       await heard;
 
       const down = new Promise((resolve) => connection.once('down', resolve));
-      await relay.cut();
+      relay.cut();
       await down;
       await writer.update((c) => ({ ...c, domains: ['during-the-outage.example.com'] }));
       expect(replica.current.domains).not.toEqual(['during-the-outage.example.com']);
 
       const changed = next(replica, 'change');
-      await relay.restore();
+      relay.restore();
       await changed;
       expect(replica.current.domains).toEqual(['during-the-outage.example.com']);
     } finally {

@@ -8,7 +8,7 @@ import { gatehouse } from '../support/cli.js';
 import { startRedis } from '../support/redis.js';
 import { ReplicaClient } from '../support/replica-client.js';
 import { startReplica, type Replica } from '../support/replica.js';
-import { ALICE, BOB, PORTAL, readAuditFile } from '../support/user-password.js';
+import { ALICE, BOB, PORTAL } from '../support/user-password.js';
 
 const SECRET = 'replica-test-session-secret-0123456789abcdef';
 const SECRET_HOST = 'https://secret.example.com/';
@@ -55,7 +55,9 @@ describe('replicas share every document through Redis', () => {
     const seeded = await dataDir({ mode: 'userPassword', rules: [{ domain: 'secret.example.com', policy: 'deny' }] }, [ALICE]);
     const a = await replica(env, seeded);
     expect(a.output()).toMatch(/imported config\.json, users\.json/);
-    expect((await readAuditFile(seeded)).events).toContainEqual(expect.objectContaining({ event: 'backend.import', actor: 'system' }));
+    // The audit trail is shared too: any replica or the CLI shows the import.
+    const audited = await gatehouse(await dataDir(null), ['audit', '--event', 'backend.import', '--json'], '', env);
+    expect(audited.stdout.trim().split('\n').map((line) => JSON.parse(line) as unknown)).toEqual([expect.objectContaining({ event: 'backend.import', actor: 'system' })]);
 
     const b = await replica(env);
     const client = new ReplicaClient(b.url);
