@@ -3,16 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigStore } from '../../config/config-store.js';
 import { InvalidDocumentError } from '../../config/document-store.js';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import { importDataDirOnce } from '../../src/backend/document-import.js';
-import { RedisConnection } from '../../src/backend/redis-connection.js';
 import { RedisDocuments } from '../../src/backend/redis-documents.js';
 import { sharedDocuments } from '../../src/backend/shared-documents.js';
 import { gatehouse } from '../support/cli.js';
-import { startRedis } from '../support/redis.js';
+import { redisSuite } from '../support/redis-suite.js';
 
 /** A logger whose lines a test can read. */
 function capturedLog(): { log: pino.Logger; lines: () => string } {
@@ -27,16 +26,11 @@ function capturedLog(): { log: pino.Logger; lines: () => string } {
 }
 
 describe('importing the data dir into Redis, once', () => {
-  let redis: Awaited<ReturnType<typeof startRedis>>;
-  const connections: RedisConnection[] = [];
-  let prefixes = 0;
+  const redis = redisSuite('gh-import');
 
   async function documents(): Promise<{ documents: RedisDocuments; prefix: string }> {
-    const prefix = `gh-import-${++prefixes}:`;
-    const connection = new RedisConnection({ url: redis.url, prefix });
-    await connection.connect();
-    connections.push(connection);
-    return { documents: new RedisDocuments(connection), prefix };
+    const connection = await redis.connect();
+    return { documents: new RedisDocuments(connection), prefix: connection.settings.prefix };
   }
 
   async function dataDir(files: Record<string, string>): Promise<string> {
@@ -48,14 +42,6 @@ describe('importing the data dir into Redis, once', () => {
   async function importFrom(target: RedisDocuments, dir: string, log = capturedLog().log): Promise<boolean> {
     return importDataDirOnce({ documents: target, dataDir: dir, shared: sharedDocuments(), log, audit: new AuditLog(dir) });
   }
-
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    for (const connection of connections) await connection.close();
-    await redis.close();
-  });
 
   it('an invalid document in the data dir stops the import: nothing half-imported, Redis still empty', async () => {
     const { documents: target } = await documents();
@@ -106,7 +92,7 @@ describe('importing the data dir into Redis, once', () => {
 
   it('gatehouse run first, against an empty Redis, imports its data dir (audited in the shared trail) and works on the imported state', async () => {
     const { prefix } = await documents();
-    const env = { GATEHOUSE_REDIS_URL: redis.url, GATEHOUSE_REDIS_PREFIX: prefix };
+    const env = { GATEHOUSE_REDIS_URL: redis.server.url, GATEHOUSE_REDIS_PREFIX: prefix };
     const dir = await dataDir({ 'config.json': JSON.stringify({ version: 1, mode: 'open', domains: ['imported.example.com'] }) });
     const got = await gatehouse(dir, ['config', 'get', 'domains'], '', env);
     expect(got.code, got.stderr).toBe(0);
@@ -120,7 +106,7 @@ describe('importing the data dir into Redis, once', () => {
     const { documents: target, prefix } = await documents();
     const store = new ConfigStore({ dataDir: '/nonexistent', documents: target });
     await store.open();
-    const env = { GATEHOUSE_REDIS_URL: redis.url, GATEHOUSE_REDIS_PREFIX: prefix };
+    const env = { GATEHOUSE_REDIS_URL: redis.server.url, GATEHOUSE_REDIS_PREFIX: prefix };
     const empty = await dataDir({});
     const ok = await gatehouse(empty, ['check'], '', env);
     expect(ok.code, ok.stderr).toBe(0);
