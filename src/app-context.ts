@@ -18,6 +18,7 @@ import { OidcService } from './oidc/oidc-service.js';
 import type { ModeSwitcher } from './admin/mode-switcher.js';
 import type { OidcReadiness } from './admin/oidc-readiness.js';
 import { Metrics } from './metrics/metrics.js';
+import { StoreHealth } from './backend/store-health.js';
 
 /** Injected dependencies: tests pass their own clock, randomness and stores. */
 export interface AppDeps {
@@ -42,6 +43,8 @@ export interface AppDeps {
   readonly oidcReadiness: OidcReadiness;
   /** Single-use values (OIDC states, WebAuthn challenges): shared through Redis with several replicas; in memory when not given. */
   readonly ephemeral?: EphemeralBackend;
+  /** The state store's health: outage grace for checks, /api/health, /metrics (default: the embedded store, always up). */
+  readonly storeHealth?: StoreHealth;
   /** OIDC provider connection and flow state; built from the other deps when not given. */
   readonly oidc?: OidcService;
 }
@@ -50,6 +53,7 @@ export interface AppContext extends AppDeps {
   readonly oidc: OidcService;
   readonly ephemeral: EphemeralBackend;
   readonly metrics: Metrics;
+  readonly storeHealth: StoreHealth;
   decideContext(rt: Runtime): DecideContext;
 }
 
@@ -64,6 +68,7 @@ export function createAppContext(deps: AppDeps): AppContext {
     ...deps,
     metrics,
     ephemeral,
+    storeHealth: deps.storeHealth ?? new StoreHealth(undefined, { log: deps.log, now: deps.now }),
     oidc:
       deps.oidc ??
       new OidcService({

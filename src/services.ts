@@ -9,6 +9,7 @@ import { createRegulation } from './security/create-regulation.js';
 import type { Regulation } from './security/regulation-backend.js';
 import { usernameKey } from './users/username.js';
 import { AuditLog } from './audit/audit-log.js';
+import { RedisAuditLog } from './audit/redis-audit-log.js';
 import { ipKey } from './security/regulation.js';
 import type { SessionManager } from './sessions/session-manager.js';
 import { WorkerPasswordHasher, type PasswordHasher } from './users/password-hasher.js';
@@ -67,7 +68,9 @@ export async function createAccountServices(opts: {
   const documents = opts.config.documents;
   const usersStore = new UsersStore(documents);
   await usersStore.open();
-  const audit = new AuditLog(opts.dataDir, opts.now);
+  // Every replica's events in one Redis stream, or audit.log in the data dir.
+  const redis = opts.redis;
+  const audit = redis ? new RedisAuditLog(() => redis, opts.now) : new AuditLog(opts.dataDir, opts.now);
   const regulation = () => {
     const r = opts.config.current.security.regulation;
     return { maxRetries: r.maxRetries, findTimeMs: parseDuration(r.findTime), banTimeMs: parseDuration(r.banTime) };

@@ -3,6 +3,8 @@ import { userInfo } from 'node:os';
 import { ConfigStore } from '../../config/config-store.js';
 import { UsersStore } from '../../config/users-store.js';
 import { AuditLog } from '../audit/audit-log.js';
+import { RedisAuditLog } from '../audit/redis-audit-log.js';
+import type { RedisConnection } from '../backend/redis-connection.js';
 import { readEnv, type EnvSettings } from '../env.js';
 import { WorkerPasswordHasher } from '../users/password-hasher.js';
 import { UserService, type Actor } from '../users/user-service.js';
@@ -43,14 +45,20 @@ export function createCliContext(processEnv: NodeJS.ProcessEnv): CliContext {
   const env = readEnv(processEnv);
   const closers: Array<() => Promise<void>> = [];
   let configStore: ConfigStore | undefined;
-  const audit = new AuditLog(env.dataDir);
+  let connection: Promise<RedisConnection | undefined> | undefined;
+  const redis = () =>
+    (connection ??= (async () => {
+      const opened = await connectRedis(env);
+      if (opened) closers.push(() => opened.close());
+      return opened;
+    })());
+  // With Redis, `gatehouse audit` reads (and commands write) the servers' shared stream.
+  const audit: AuditLog = env.redisUrl ? new RedisAuditLog(async () => (await redis())!) : new AuditLog(env.dataDir);
   let documents: Promise<DocumentBackend> | undefined;
-  const backend = () =>
+  const backend = (): Promise<DocumentBackend> =>
     (documents ??= (async () => {
       await mkdir(env.dataDir, { recursive: true, mode: 0o700 });
-      const redis = await connectRedis(env);
-      if (redis) closers.push(() => redis.close());
-      return openDocumentBackend({ dataDir: env.dataDir, redis, portalUrl: env.portalUrl, log: cliLog(), audit });
+      return openDocumentBackend({ dataDir: env.dataDir, redis: await redis(), portalUrl: env.portalUrl, log: cliLog(), audit });
     })());
   let actorName = 'cli';
   try {

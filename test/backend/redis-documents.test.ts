@@ -1,32 +1,33 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigStore } from '../../config/config-store.js';
 import type { InvalidDocumentError } from '../../config/document-store.js';
-import { RedisConnection } from '../../src/backend/redis-connection.js';
+import type { RedisConnection } from '../../src/backend/redis-connection.js';
 import { RedisDocuments } from '../../src/backend/redis-documents.js';
-import { startRedis } from '../support/redis.js';
-import { startTcpRelay } from '../support/tcp-relay.js';
+import { redisSuite } from '../support/redis-suite.js';
+import { startTcpCut } from '../support/tcp-cut.js';
 
 /** Two replicas' worth of config stores over one real Redis, each with its own connection. */
 describe('Redis documents (revisioned, shared by replicas)', () => {
-  let redis: Awaited<ReturnType<typeof startRedis>>;
-  const connections: RedisConnection[] = [];
-  const stores: ConfigStore[] = [];
-  let prefixes = 0;
+  const redis = redisSuite('gh-docs');
+
+  /** A config store over its own connection, watching; closed after the suite. */
+  async function configOn(connection: RedisConnection, options: { resyncMs?: number } = {}): Promise<ConfigStore> {
+    const store = new ConfigStore({ dataDir: '/nonexistent', documents: new RedisDocuments(connection, options) });
+    await store.open();
+    store.watch();
+    redis.onClose(() => store.close());
+    return store;
+  }
 
   async function replicas(count: number, options: { resyncMs?: number } = {}): Promise<{ stores: ConfigStore[]; admin: RedisConnection }> {
-    const prefix = `gh-docs-${++prefixes}:`;
+    const prefix = redis.freshPrefix();
     const opened: ConfigStore[] = [];
+    let admin: RedisConnection | undefined;
     for (let i = 0; i < count; i++) {
-      const connection = new RedisConnection({ url: redis.url, prefix });
-      await connection.connect();
-      connections.push(connection);
-      const store = new ConfigStore({ dataDir: '/nonexistent', documents: new RedisDocuments(connection, options) });
-      await store.open();
-      store.watch();
-      stores.push(store);
-      opened.push(store);
+      admin = await redis.connect({ prefix });
+      opened.push(await configOn(admin, options));
     }
-    return { stores: opened, admin: connections.at(-1)! };
+    return { stores: opened, admin: admin! };
   }
 
   function next<K extends 'change' | 'invalid'>(store: ConfigStore, event: K): Promise<unknown> {
@@ -38,15 +39,6 @@ describe('Redis documents (revisioned, shared by replicas)', () => {
       }) as never);
     });
   }
-
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    for (const store of stores) store.close();
-    for (const connection of connections) await connection.close();
-    await redis.close();
-  });
 
   it('a change written by one replica is put in force on the other through the notice', async () => {
     const { stores: [a, b] } = await replicas(2);
@@ -114,40 +106,28 @@ describe('Redis documents (revisioned, shared by replicas)', () => {
   });
 
   it('after an outage, a change published while the replica could not hear it is applied as soon as Redis answers again', async () => {
-    const { port } = new URL(redis.url);
-    const relay = await startTcpRelay({ host: '127.0.0.1', port: Number(port) });
-    const prefix = `gh-docs-${++prefixes}:`;
-    const connection = new RedisConnection({ url: `redis://127.0.0.1:${relay.port}/0`, prefix });
-    const admin = new RedisConnection({ url: redis.url, prefix });
-    try {
-      await connection.connect();
-      await admin.connect();
-      // A resync period far longer than the test: only the reconnect can bring the change in.
-      const replica = new ConfigStore({ dataDir: '/nonexistent', documents: new RedisDocuments(connection, { resyncMs: 3_600_000 }) });
-      await replica.open();
-      replica.watch();
-      stores.push(replica);
-      const writer = new ConfigStore({ dataDir: '/nonexistent', documents: new RedisDocuments(admin) });
-      await writer.open();
-      // Notices reach the replica before the outage: it is subscribed.
-      const heard = next(replica, 'change');
-      await writer.update((c) => ({ ...c, domains: ['before-the-outage.example.com'] }));
-      await heard;
+    const { port } = new URL(redis.server.url);
+    const relay = await startTcpCut(Number(port));
+    redis.onClose(() => relay.close());
+    const prefix = redis.freshPrefix();
+    const connection = await redis.connect({ prefix, url: `redis://127.0.0.1:${relay.port}/0` });
+    const admin = await redis.connect({ prefix });
+    // A resync period far longer than the test: only the reconnect can bring the change in.
+    const replica = await configOn(connection, { resyncMs: 3_600_000 });
+    const writer = await configOn(admin);
+    // Notices reach the replica before the outage: it is subscribed.
+    const heard = next(replica, 'change');
+    await writer.update((c) => ({ ...c, domains: ['before-the-outage.example.com'] }));
+    await heard;
+    const down = new Promise((resolve) => connection.once('down', resolve));
+    relay.cut();
+    await down;
+    await writer.update((c) => ({ ...c, domains: ['during-the-outage.example.com'] }));
+    expect(replica.current.domains).not.toEqual(['during-the-outage.example.com']);
 
-      const down = new Promise((resolve) => connection.once('down', resolve));
-      await relay.cut();
-      await down;
-      await writer.update((c) => ({ ...c, domains: ['during-the-outage.example.com'] }));
-      expect(replica.current.domains).not.toEqual(['during-the-outage.example.com']);
-
-      const changed = next(replica, 'change');
-      await relay.restore();
-      await changed;
-      expect(replica.current.domains).toEqual(['during-the-outage.example.com']);
-    } finally {
-      await connection.close();
-      await admin.close();
-      await relay.close();
-    }
+    const changed = next(replica, 'change');
+    relay.restore();
+    await changed;
+    expect(replica.current.domains).toEqual(['during-the-outage.example.com']);
   });
 });

@@ -8,7 +8,7 @@ import { gatehouse } from '../support/cli.js';
 import { startRedis } from '../support/redis.js';
 import { ReplicaClient } from '../support/replica-client.js';
 import { startReplica, type Replica } from '../support/replica.js';
-import { ALICE, BOB, PORTAL, readAuditFile } from '../support/user-password.js';
+import { ALICE, BOB, PORTAL } from '../support/user-password.js';
 
 const SECRET = 'replica-test-session-secret-0123456789abcdef';
 const SECRET_HOST = 'https://secret.example.com/';
@@ -55,7 +55,9 @@ describe('replicas share every document through Redis', () => {
     const seeded = await dataDir({ mode: 'userPassword', rules: [{ domain: 'secret.example.com', policy: 'deny' }] }, [ALICE]);
     const a = await replica(env, seeded);
     expect(a.output()).toMatch(/imported config\.json, users\.json/);
-    expect((await readAuditFile(seeded)).events).toContainEqual(expect.objectContaining({ event: 'backend.import', actor: 'system' }));
+    // The audit trail is shared too: any replica or the CLI shows the import.
+    const audited = await gatehouse(await dataDir(null), ['audit', '--event', 'backend.import', '--json'], '', env);
+    expect(audited.stdout.trim().split('\n').map((line) => JSON.parse(line) as unknown)).toEqual([expect.objectContaining({ event: 'backend.import', actor: 'system' })]);
 
     const b = await replica(env);
     const client = new ReplicaClient(b.url);
@@ -143,6 +145,19 @@ describe('replicas share every document through Redis', () => {
       await expect.poll(() => usernames(a), { timeout: PROPAGATION_MS, interval: 50 }).toContain('dave');
       expect((await a.signIn('dave', 'dave has a long passphrase')).status).toBe(200);
       expect((await b.signIn('dave', 'dave has a long passphrase')).status).toBe(200);
+    });
+
+    it('gatehouse token create and token revoke with the Redis URL are in force on a running replica', async () => {
+      const cliDir = await dataDir(null);
+      const created = await gatehouse(cliDir, ['token', 'create', '--user', 'alice', '--name', 'cli-script'], '', env);
+      expect(created.code, created.stderr).toBe(0);
+      const token = /gh_[0-9a-f]{16}_\S+/.exec(created.stdout)?.[0];
+      expect(token).toBeDefined();
+      const authorization = `Bearer ${token}`;
+      await expect.poll(() => b.check({ authorization }), { timeout: PROPAGATION_MS, interval: 50 }).toBe(200);
+      const revoked = await gatehouse(cliDir, ['token', 'revoke', token!.slice(3, 19)], '', env);
+      expect(revoked.code, revoked.stderr).toBe(0);
+      await expect.poll(() => b.check({ authorization }), { timeout: PROPAGATION_MS, interval: 50 }).toBe(401);
     });
 
     it('a bad users document written into Redis by hand is refused by the running replica, which keeps the last good one', async () => {
