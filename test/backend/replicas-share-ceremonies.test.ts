@@ -12,10 +12,10 @@ import { ADMIN_GROUP, startOidcProvider, type TestOidcProvider } from '../suppor
 import { startRedis } from '../support/redis.js';
 import { ReplicaClient } from '../support/replica-client.js';
 import { injectAcrossReplicas } from '../support/replica-inject.js';
+import { REPLICA_SECRET } from '../support/replica-http.js';
 import { startReplica, type Replica } from '../support/replica.js';
 import { ALICE, BOB, PORTAL } from '../support/user-password.js';
 
-const SECRET = 'replica-test-session-secret-0123456789abcdef';
 const CALLBACK_URL = `${PORTAL}/api/auth/oidc/callback`;
 
 function cookieValue(res: Response, name: string): string | undefined {
@@ -40,7 +40,7 @@ describe('ceremonies across replicas', () => {
   let idp: TestOidcProvider | undefined;
 
   async function pair(prefix: string, seeded: string): Promise<[Replica, Replica]> {
-    const env = { GATEHOUSE_REDIS_URL: redis.url, GATEHOUSE_REDIS_PREFIX: prefix, GATEHOUSE_SESSION_SECRET: SECRET, GATEHOUSE_PORTAL_URL: PORTAL };
+    const env = { GATEHOUSE_REDIS_URL: redis.url, GATEHOUSE_REDIS_PREFIX: prefix, GATEHOUSE_SESSION_SECRET: REPLICA_SECRET, GATEHOUSE_PORTAL_URL: PORTAL };
     const a = await startReplica(env, { dataDir: seeded });
     replicas.push(a);
     const b = await startReplica(env);

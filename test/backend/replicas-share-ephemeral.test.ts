@@ -8,10 +8,10 @@ import { gatehouse } from '../support/cli.js';
 import { codeAt } from '../support/mfa.js';
 import { startRedis } from '../support/redis.js';
 import { ReplicaClient } from '../support/replica-client.js';
+import { REPLICA_SECRET } from '../support/replica-http.js';
 import { startReplica, type Replica } from '../support/replica.js';
 import { ALICE, BOB, eventually, PORTAL } from '../support/user-password.js';
 
-const SECRET = 'replica-test-session-secret-0123456789abcdef';
 const ATTACKER = '203.0.113.66';
 
 /** A JSON login from `ip` (the replicas trust 127.0.0.1 as a proxy, so X-Forwarded-For names the client). */
@@ -55,11 +55,11 @@ describe('replicas share one-time values and counters through Redis', () => {
 
   beforeAll(async () => {
     redis = await startRedis();
-    env = { GATEHOUSE_REDIS_URL: redis.url, GATEHOUSE_REDIS_PREFIX: 'gh-ephemeral:', GATEHOUSE_SESSION_SECRET: SECRET, GATEHOUSE_PORTAL_URL: PORTAL };
+    env = { GATEHOUSE_REDIS_URL: redis.url, GATEHOUSE_REDIS_PREFIX: 'gh-ephemeral:', GATEHOUSE_SESSION_SECRET: REPLICA_SECRET, GATEHOUSE_PORTAL_URL: PORTAL };
     const seeded = await mkdtemp(join(tmpdir(), 'gh-ephemeral-'));
     await writeFile(join(seeded, 'config.json'), JSON.stringify({ version: 1, mode: 'userPassword', domains: ['example.com'], security: { bcryptCost: 12 } }));
     const [alice] = await seedUsers(seeded, [ALICE, BOB]);
-    totp = await seedSecondFactor(seeded, alice!, SECRET);
+    totp = await seedSecondFactor(seeded, alice!, REPLICA_SECRET);
     a = await startReplica(env, { dataDir: seeded });
     b = await startReplica(env);
   }, 60_000);
