@@ -64,6 +64,8 @@ export class SharedRegulation implements Regulation {
   private readonly channel: string;
   private subscriber: Redis | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** Counts bans and unbans applied to the mirror, so a resync can tell whether one came in while it read Redis. */
+  private changes = 0;
   private readonly onUp = () => void this.resync().catch(() => undefined);
 
   constructor(
@@ -126,10 +128,14 @@ export class SharedRegulation implements Regulation {
 
   /** Makes the mirror hold exactly the bans Redis holds. */
   async resync(): Promise<void> {
+    const changesBefore = this.changes;
     const locks = await this.counter.locks();
     const bans = locks.map((l) => banOf(l.subject, l.until)).filter((b): b is BanEvent => b !== null);
     const inRedis = new Set(bans.map((b) => subjectOf(b.kind, b.key)));
-    for (const ban of this.mirror.activeBans()) if (!inRedis.has(subjectOf(ban.kind, ban.key))) this.mirror.unban(ban.key);
+    // A ban heard or made while the snapshot was read may be missing from it: drop nothing then, the next resync will.
+    if (this.changes === changesBefore) {
+      for (const ban of this.mirror.activeBans()) if (!inRedis.has(subjectOf(ban.kind, ban.key))) this.mirror.unban(ban.key);
+    }
     for (const ban of bans) this.mirror.restore(ban.kind, ban.key, ban.until);
   }
 
@@ -141,7 +147,10 @@ export class SharedRegulation implements Regulation {
 
   private mirrorBan(subject: string, until: number): BanEvent | null {
     const ban = until > 0 ? banOf(subject, until) : null;
-    if (ban) this.mirror.restore(ban.kind, ban.key, ban.until);
+    if (ban) {
+      this.changes += 1;
+      this.mirror.restore(ban.kind, ban.key, ban.until);
+    }
     return ban;
   }
 
@@ -157,6 +166,7 @@ export class SharedRegulation implements Regulation {
       this.deps.log.warn({ channel: this.channel }, 'ignored a malformed regulation notice');
       return;
     }
+    this.changes += 1;
     if (notice.op === 'ban') this.mirror.restore(notice.kind, notice.key, notice.until);
     else for (const key of notice.keys) this.mirror.unban(key);
   }
