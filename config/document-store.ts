@@ -1,6 +1,7 @@
 import { Low, type Adapter } from 'lowdb';
 import { writeFileAtomic, readTextIfExists } from './atomic-file.js';
 import { withFileLock } from './file-lock.js';
+import { SerialQueue } from './serial-queue.js';
 
 /** A document on disk failed to parse or validate. `problems` are `field.path: reason` lines. */
 export class InvalidDocumentError extends Error {
@@ -10,6 +11,15 @@ export class InvalidDocumentError extends Error {
     readonly problems: string[],
   ) {
     super(`${file} is invalid:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+/** Parses a stored document's text; text that is not JSON is an InvalidDocumentError naming `location`. */
+export function parseDocumentJson(text: string, location: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InvalidDocumentError(location, [`(root): not valid JSON (${(error as Error).message})`]);
   }
 }
 
@@ -30,13 +40,7 @@ class ValidatedJsonFile<T> implements Adapter<T> {
   async read(): Promise<T | null> {
     const text = await readTextIfExists(this.file);
     if (text === null) return null;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch (error) {
-      throw new InvalidDocumentError(this.file, [`(root): not valid JSON (${(error as Error).message})`]);
-    }
-    return this.codec.decode(raw, this.file);
+    return this.codec.decode(parseDocumentJson(text, this.file), this.file);
   }
 
   async write(data: T): Promise<void> {
@@ -52,7 +56,7 @@ class ValidatedJsonFile<T> implements Adapter<T> {
  */
 export class DocumentStore<T> {
   private readonly db: Low<T>;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private lastText = '';
 
   constructor(
@@ -121,8 +125,6 @@ export class DocumentStore<T> {
   }
 
   private serialize<R>(fn: () => Promise<R>): Promise<R> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.queue.run(fn);
   }
 }

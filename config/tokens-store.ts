@@ -1,8 +1,9 @@
-import { join } from 'node:path';
 import { z } from 'zod';
 import { ROLES } from '../strategies/types.js';
-import { formatIssues } from './schema.js';
-import { InvalidDocumentError } from './document-store.js';
+import type { DocumentCodec } from './document-store.js';
+import { schemaCodec } from './schema-codec.js';
+import type { DocumentBackend } from './document-backend.js';
+import { documentsIn } from './file-documents.js';
 import { WatchedDocument } from './watched-document.js';
 import { isHostname } from './hostname.js';
 
@@ -22,16 +23,14 @@ export type ApiToken = z.infer<typeof ApiTokenSchema>;
 export const TokensFileSchema = z.strictObject({ version: z.literal(1), tokens: z.array(ApiTokenSchema).default([]) });
 export type TokensFile = z.infer<typeof TokensFileSchema>;
 
+export const TOKENS_FILE = 'tokens.json';
+
+export const tokensCodec: DocumentCodec<TokensFile> = schemaCodec(TokensFileSchema, () => ({ version: 1, tokens: [] }));
+
 /** tokens.json: API tokens for scripts, beside users.json. */
 export class TokensStore extends WatchedDocument<TokensFile> {
-  constructor(dataDir: string) {
-    super(join(dataDir, 'tokens.json'), {
-      decode: (raw, file) => {
-        const result = TokensFileSchema.safeParse(raw);
-        if (!result.success) throw new InvalidDocumentError(file, formatIssues(result.error));
-        return result.data;
-      },
-      initial: () => ({ version: 1, tokens: [] }),
-    });
+  /** `where`: a data dir, or the backend chosen at boot. */
+  constructor(where: string | DocumentBackend) {
+    super(documentsIn(where).document(TOKENS_FILE, tokensCodec));
   }
 }

@@ -1,20 +1,18 @@
-import { join } from 'node:path';
-import { formatIssues } from './schema.js';
-import { InvalidDocumentError } from './document-store.js';
+import type { DocumentCodec } from './document-store.js';
+import type { DocumentBackend } from './document-backend.js';
+import { documentsIn } from './file-documents.js';
+import { schemaCodec } from './schema-codec.js';
 import { UsersFileSchema, type UsersFile } from './users-schema.js';
 import { WatchedDocument } from './watched-document.js';
 
 export const USERS_FILE = 'users.json';
 
-export function decodeUsers(raw: unknown, file: string): UsersFile {
-  const result = UsersFileSchema.safeParse(raw);
-  if (!result.success) throw new InvalidDocumentError(file, formatIssues(result.error));
-  return result.data;
-}
+export const usersCodec: DocumentCodec<UsersFile> = schemaCodec(UsersFileSchema, () => ({ version: 1, users: [] }));
 
 /** users.json: local accounts, shared by the server and the CLI. */
 export class UsersStore extends WatchedDocument<UsersFile> {
-  constructor(dataDir: string) {
-    super(join(dataDir, USERS_FILE), { decode: decodeUsers, initial: () => ({ version: 1, users: [] }) });
+  /** `where`: a data dir, or the backend chosen at boot. */
+  constructor(where: string | DocumentBackend) {
+    super(documentsIn(where).document(USERS_FILE, usersCodec));
   }
 }

@@ -1,7 +1,6 @@
-import { watch, type FSWatcher } from 'node:fs';
-import { basename, dirname } from 'node:path';
 import { EventEmitter } from 'node:events';
-import { DocumentStore, InvalidDocumentError, type DocumentCodec } from './document-store.js';
+import type { StoredDocument } from './document-backend.js';
+import { InvalidDocumentError } from './document-store.js';
 
 export interface WatchedDocumentEvents<T> {
   change: [doc: T, previous: T];
@@ -9,22 +8,19 @@ export interface WatchedDocumentEvents<T> {
 }
 
 /**
- * A DocumentStore that also notices edits made by someone else (a person
- * with an editor, or the CLI): the new document is validated and either put
- * in force (`change`) or refused with the last good one kept (`invalid`).
+ * A stored document (file or Redis key) that also notices changes made by
+ * someone else (a person with an editor, the CLI, another replica): the new
+ * document is validated and either put in force (`change`) or refused with
+ * the last good one kept (`invalid`).
  */
 export class WatchedDocument<T> extends EventEmitter<WatchedDocumentEvents<T>> {
-  private readonly doc: DocumentStore<T>;
-  private watcher: FSWatcher | undefined;
-  private debounce: NodeJS.Timeout | undefined;
-
-  constructor(file: string, codec: DocumentCodec<T>) {
+  constructor(private readonly doc: StoredDocument<T>) {
     super();
-    this.doc = new DocumentStore(file, codec);
   }
 
+  /** Where the document lives: its file, or its Redis key. */
   get file(): string {
-    return this.doc.file;
+    return this.doc.location;
   }
 
   get current(): T {
@@ -48,7 +44,7 @@ export class WatchedDocument<T> extends EventEmitter<WatchedDocumentEvents<T>> {
     return next;
   }
 
-  /** Re-reads the file; emits `change` or `invalid`. */
+  /** Re-reads the stored document; emits `change` or `invalid`. */
   async reload(): Promise<void> {
     let previous = this.doc.data;
     try {
@@ -59,21 +55,12 @@ export class WatchedDocument<T> extends EventEmitter<WatchedDocumentEvents<T>> {
     }
   }
 
-  /** Watches the directory (not the file: atomic renames replace its inode). */
+  /** Reloads whenever the storage says someone else may have changed the document. */
   watch(): void {
-    if (this.watcher) return;
-    const name = basename(this.doc.file);
-    this.watcher = watch(dirname(this.doc.file), (_event, filename) => {
-      if (filename !== name) return;
-      clearTimeout(this.debounce);
-      this.debounce = setTimeout(() => void this.reload(), 50);
-    });
-    this.watcher.unref();
+    this.doc.watch(() => void this.reload());
   }
 
   close(): void {
-    clearTimeout(this.debounce);
-    this.watcher?.close();
-    this.watcher = undefined;
+    this.doc.close();
   }
 }

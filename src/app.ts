@@ -27,6 +27,8 @@ import { adminTokenRoutes } from './routes/admin/tokens.js';
 import { oidcRoutes } from './routes/oidc.js';
 import { passkeyRoutes } from './routes/passkeys.js';
 import { settingsRoutes } from './routes/settings.js';
+import { isStoreUnavailable } from './backend/store-unavailable.js';
+import { sendStoreUnavailable } from './http/store-unavailable-reply.js';
 
 /**
  * Builds the Fastify app without listening, so tests drive it with
@@ -59,6 +61,8 @@ export async function buildApp(deps: AppDeps, ctx: AppContext = createAppContext
   });
   await app.register(formbody);
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // An outage of the shared store is not a bug: 503 with a clear answer, logged once by StoreHealth.
+    if (isStoreUnavailable(error)) return sendStoreUnavailable(request, reply);
     const status = (error as { statusCode?: number }).statusCode ?? 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     reply.header('cache-control', 'no-store');

@@ -16,6 +16,8 @@ import { FileSessionStore } from './sessions/file-session-store.js';
 import type { SessionStore } from './sessions/session-record.js';
 import type { RedisConnection } from './backend/redis-connection.js';
 import { SessionManager } from './sessions/session-manager.js';
+import { StoreHealth } from './backend/store-health.js';
+import { RedisPendingSwitchStore } from './admin/redis-pending-switch-store.js';
 
 export interface AssembleOptions {
   /** The config store, already opened. The assembled Gatehouse closes it; if assembling fails, the caller still owns it. */
@@ -78,6 +80,7 @@ async function defaultSessionStore(env: EnvSettings, redis: RedisConnection | un
 export async function assembleGatehouse(options: AssembleOptions): Promise<Gatehouse> {
   const { config: store, env, log } = options;
   const now = options.now ?? (() => Date.now());
+  const storeHealth = new StoreHealth(options.redis, { log, now });
   const sessionStore = options.sessionStore ? options.sessionStore(now) : await defaultSessionStore(env, options.redis, now, log);
   await sessionStore.load();
   let accounts: AccountServices | undefined;
@@ -110,6 +113,7 @@ export async function assembleGatehouse(options: AssembleOptions): Promise<Gateh
       log,
       now,
       oauth2Readiness: () => oidcReadiness.problem(store.current.oauth2?.issuerUrl),
+      pendingStore: options.redis ? new RedisPendingSwitchStore(options.redis) : undefined,
     });
     endSessionsOnConfigChange(store, sessions, log);
     forgetReadinessOnProviderChange(store, oidcReadiness);
@@ -128,8 +132,10 @@ export async function assembleGatehouse(options: AssembleOptions): Promise<Gateh
       mfa: accounts.mfa,
       passkeys: accounts.passkeys,
       tokens: accounts.tokens,
+      ephemeral: accounts.ephemeral,
       modeSwitcher,
       oidcReadiness,
+      storeHealth,
       runtime: holder.current,
       oidc: options.extras?.oidc,
     };
@@ -152,11 +158,12 @@ export async function assembleGatehouse(options: AssembleOptions): Promise<Gateh
         await modeSwitcher.start();
         store.watch();
         services.usersStore.watch();
-        services.bansStore.watch();
+        services.bansStore?.watch();
         services.tokensStore.watch();
         services.credentialsStore.watch();
       },
       async close() {
+        storeHealth.stop();
         modeSwitcher.stop();
         store.close();
         await proxy?.close();

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { DEFAULT_PORT } from '../config/defaults.js';
-import type { RedisSettings } from './backend/redis-connection.js';
+import { redisEnvProblems, redisSettingsOf, type RedisSettings } from './backend/redis-settings.js';
 
 /** Everything Gatehouse reads from the environment. Only boot code and the CLI call `readEnv`. */
 export interface EnvSettings {
@@ -15,6 +15,11 @@ export interface EnvSettings {
   readonly redisUrl?: string | undefined;
   /** Prefix of every Redis key (GATEHOUSE_REDIS_PREFIX), so two installations can share one Redis. */
   readonly redisPrefix?: string;
+  /** GATEHOUSE_REDIS_SENTINELS (`host:port,…`) and GATEHOUSE_REDIS_SENTINEL_MASTER: Redis through Sentinel. Raw; validated by the boot checks. */
+  readonly redisSentinels?: string | undefined;
+  readonly redisSentinelMaster?: string | undefined;
+  /** GATEHOUSE_REDIS_GRACE: how long checks go on from memory while Redis is down (default 60s). Raw. */
+  readonly redisGrace?: string | undefined;
   /** Proxy mode: also listen here and forward `proxy.apps` requests after the check. */
   readonly proxyPort?: number | undefined;
 }
@@ -32,13 +37,16 @@ export function readEnv(env: NodeJS.ProcessEnv): EnvSettings {
     logLevel: env.GATEHOUSE_LOG_LEVEL || 'info',
     redisUrl: env.GATEHOUSE_REDIS_URL || undefined,
     redisPrefix: env.GATEHOUSE_REDIS_PREFIX || 'gatehouse:',
+    redisSentinels: env.GATEHOUSE_REDIS_SENTINELS || undefined,
+    redisSentinelMaster: env.GATEHOUSE_REDIS_SENTINEL_MASTER || undefined,
+    redisGrace: env.GATEHOUSE_REDIS_GRACE || undefined,
     proxyPort: env.GATEHOUSE_PROXY_PORT === undefined || env.GATEHOUSE_PROXY_PORT === '' ? undefined : Number(env.GATEHOUSE_PROXY_PORT),
   };
 }
 
 /** Redis settings when GATEHOUSE_REDIS_URL is set: the one place the backend is chosen. */
 export function redisSettings(env: EnvSettings): RedisSettings | undefined {
-  return env.redisUrl ? { url: env.redisUrl, prefix: env.redisPrefix ?? 'gatehouse:' } : undefined;
+  return redisSettingsOf(env);
 }
 
 /** Problems with the environment alone (the config adds its own). */
@@ -60,7 +68,7 @@ export function envProblems(env: EnvSettings, needsSecret: boolean): string[] {
   }
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
   if (!levels.includes(env.logLevel)) problems.push(`GATEHOUSE_LOG_LEVEL: must be one of ${levels.join(', ')}`);
-  if (env.redisUrl !== undefined && !/^rediss?:\/\//.test(env.redisUrl)) problems.push('GATEHOUSE_REDIS_URL: must look like redis://host:6379/0 (or rediss:// for TLS)');
+  problems.push(...redisEnvProblems(env));
   if (env.portalUrl !== undefined) {
     try {
       const url = new URL(env.portalUrl);

@@ -8,6 +8,11 @@ import { assembleGatehouse, type Gatehouse } from './assemble.js';
 import { bootReport, invalidConfigReport } from './boot-checks.js';
 import { redisSettings, type EnvSettings } from './env.js';
 import type { RedisConnection } from './backend/redis-connection.js';
+import { redisEnvProblems, redisTarget } from './backend/redis-settings.js';
+import { connectRedis } from './backend/connect-redis.js';
+import { openDocumentBackend } from './backend/documents.js';
+import { AuditLog } from './audit/audit-log.js';
+import { RedisAuditLog } from './audit/redis-audit-log.js';
 
 export class BootError extends Error {
   readonly code = 'GH_BOOT_REFUSED';
@@ -25,14 +30,21 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The shared backend's connection when GATEHOUSE_REDIS_URL is set (ioredis is loaded only then). */
-async function connectRedis(env: EnvSettings): Promise<RedisConnection | undefined> {
-  const settings = redisSettings(env);
-  if (!settings) return undefined;
-  const { RedisConnection } = await import('./backend/redis-connection.js');
-  const redis = new RedisConnection(settings);
-  await redis.connect();
-  return redis;
+/** The Redis connection, or a BootError naming what is wrong: bad variables (before any attempt), or a Redis that does not answer. */
+async function connectRedisOrRefuse(env: EnvSettings): Promise<RedisConnection | undefined> {
+  const problems = redisEnvProblems(env);
+  if (problems.length > 0) throw new BootError(problems);
+  try {
+    return await connectRedis(env);
+  } catch (error) {
+    const reason = error instanceof Error && error.cause instanceof Error ? error.cause.message : 'no answer';
+    const where = redisTarget(redisSettings(env)!);
+    throw new BootError([
+      /WRONGPASS|NOAUTH|invalid password/i.test(reason)
+        ? `GATEHOUSE_REDIS_URL: ${where} refused the credentials (${reason}); put the right password in the URL (redis://:password@host:6379/0)`
+        : `GATEHOUSE_REDIS_URL: ${where} does not answer (${reason}); start Redis or fix the address`,
+    ]);
+  }
 }
 
 /** A damaged data file found while assembling (the sessions journal) refuses the start, naming the file and the record. */
@@ -48,25 +60,29 @@ async function refuseDamagedData<T>(assembling: Promise<T>): Promise<T> {
 /** Runs the boot checks, then starts listening. Throws BootError listing every problem. */
 export async function startServer(env: EnvSettings, log: Logger): Promise<RunningServer> {
   await mkdir(env.dataDir, { recursive: true, mode: 0o700 });
-  const lock = acquireInstanceLock(env.dataDir);
-  const redis = await connectRedis(env);
-  const store = new ConfigStore({ dataDir: env.dataDir, portalUrl: env.portalUrl });
+  const redis = await connectRedisOrRefuse(env);
+  // The lock keeps a second process off the same files; with Redis, replicas share state there instead.
+  const lock = redis ? { release: () => undefined } : acquireInstanceLock(env.dataDir);
+  let store: ConfigStore | undefined;
   let gatehouse: Gatehouse | undefined;
   try {
     try {
+      const documents = await openDocumentBackend({ dataDir: env.dataDir, redis, portalUrl: env.portalUrl, log, audit: redis ? new RedisAuditLog(() => redis) : new AuditLog(env.dataDir) });
+      store = new ConfigStore({ dataDir: env.dataDir, portalUrl: env.portalUrl, documents });
       await store.open();
     } catch (error) {
       if (error instanceof InvalidDocumentError) throw new BootError(await invalidConfigReport(error, env));
       throw error;
     }
     let warnings: readonly string[] = [];
+    const config = store;
     gatehouse = await refuseDamagedData(assembleGatehouse({
-      config: store,
+      config,
       env,
       redis,
       log,
       beforeRuntime: async (accounts) => {
-        const report = bootReport(store.current, env, accounts.users);
+        const report = bootReport(config.current, env, accounts.users);
         if (report.problems.length > 0) throw new BootError(report.problems);
         warnings = report.warnings;
         await accounts.users.prepare();
@@ -102,7 +118,7 @@ export async function startServer(env: EnvSettings, log: Logger): Promise<Runnin
     };
   } catch (error) {
     if (gatehouse) await gatehouse.close().catch(() => undefined);
-    else store.close();
+    else store?.close();
     await redis?.close();
     lock.release();
     throw error;

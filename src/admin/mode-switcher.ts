@@ -1,9 +1,5 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { unlink } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { ConfigStore } from '../../config/config-store.js';
-import { readTextIfExists, writeFileAtomic } from '../../config/atomic-file.js';
 import type { Config } from '../../config/schema.js';
 import { parseDuration } from '../../config/duration.js';
 import type { AuthMode } from '../../strategies/types.js';
@@ -11,15 +7,12 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { lockoutProblems } from '../mode-switch.js';
 import type { MfaService } from '../mfa/mfa-service.js';
 import type { UserService } from '../users/user-service.js';
+import { FilePendingSwitchStore, type PendingSwitch, type PendingSwitchStore } from './pending-switch-store.js';
 
+export type { PendingSwitch } from './pending-switch-store.js';
 
-export interface PendingSwitch {
-  readonly from: AuthMode;
-  readonly to: AuthMode;
-  readonly by: string;
-  readonly at: number;
-  readonly deadline: number;
-}
+// A rollback that could not be written (the store is down) is tried again this often.
+const ROLLBACK_RETRY_MS = 5_000;
 
 export interface Preflight {
   readonly allowed: boolean;
@@ -47,12 +40,14 @@ export class ModeSwitchError extends Error {
  * preflight refuses switches nobody could sign in under, and every switch is
  * provisional (commit-confirm) until an admin confirms it from a session that
  * is valid under the new mode. Unconfirmed after five minutes, it rolls back
- * by itself — also across a restart, since the pending switch is on disk.
+ * by itself — also across a restart, since the pending switch is stored
+ * (in the data dir, or in Redis where every replica arms the same deadline
+ * and exactly one performs the rollback).
  */
 export class ModeSwitcher {
   private pendingSwitch: PendingSwitch | null = null;
   private timer: NodeJS.Timeout | undefined;
-  private readonly file: string;
+  private readonly store: PendingSwitchStore;
 
   constructor(
     private readonly deps: {
@@ -65,35 +60,36 @@ export class ModeSwitcher {
       now: () => number;
       /** Why oauth2 can't be switched to yet (discovery, a test login), or null when it can. */
       oauth2Readiness: () => string | null;
+      /** Where the pending switch is kept (default mode-switch.json in the data dir). */
+      pendingStore?: PendingSwitchStore;
     },
   ) {
-    this.file = join(deps.dataDir, 'mode-switch.json');
+    this.store = deps.pendingStore ?? new FilePendingSwitchStore(deps.dataDir);
+    // Another replica started, confirmed or rolled back a switch: follow it, and arm the same deadline.
+    this.store.onChange((pending) => {
+      this.pendingSwitch = pending;
+      this.arm();
+    });
   }
 
-  /** The switch waiting for confirmation; one cancelled from the shell (`gatehouse recover` deletes its file) is forgotten. */
+  /** The switch waiting for confirmation; one cancelled from the shell (`gatehouse recover`) or ended elsewhere is forgotten. */
   pending(): PendingSwitch | null {
-    if (this.pendingSwitch && !existsSync(this.file)) {
+    if (this.pendingSwitch && !this.store.stillStored()) {
       clearTimeout(this.timer);
       this.pendingSwitch = null;
     }
     return this.pendingSwitch;
   }
 
-  /** Restores a switch left pending by a previous process; rolls it back at once if overdue. */
+  /** Restores a switch left pending by a previous process (or another replica); rolls it back at once if overdue. */
   async start(): Promise<void> {
-    const text = await readTextIfExists(this.file);
-    if (!text) return;
-    try {
-      this.pendingSwitch = JSON.parse(text) as PendingSwitch;
-    } catch {
-      await unlink(this.file).catch(() => undefined);
-      return;
-    }
+    this.pendingSwitch = await this.store.load();
     this.arm();
   }
 
   stop(): void {
     clearTimeout(this.timer);
+    this.store.close();
   }
 
   preflight(to: AuthMode, confirmation?: string): Preflight {
@@ -123,12 +119,18 @@ export class ModeSwitcher {
     const check = this.preflight(to, confirmation);
     if (!check.allowed) throw new ModeSwitchError('switch_refused', 'the switch would lock you out', check.problems);
     const from = this.deps.config.current.mode;
-    await this.deps.config.update((config) => ({ ...config, mode: to }) as Config);
     const now = this.deps.now();
     // A switch made while another was pending keeps the oldest "from": rolling back returns to what was confirmed.
     const pending: PendingSwitch = { from: this.pending()?.from ?? from, to, by, at: now, deadline: now + this.window() };
+    // Stored before the mode changes: a mode in force without its rollback would never roll back.
+    await this.store.save(pending);
+    try {
+      await this.deps.config.update((config) => ({ ...config, mode: to }) as Config);
+    } catch (error) {
+      await this.store.clear().catch(() => undefined);
+      throw error;
+    }
     this.pendingSwitch = pending;
-    await writeFileAtomic(this.file, JSON.stringify(pending));
     this.arm();
     await this.deps.audit.record({ event: 'mode.switch', actor: by, details: { from, to, confirmBy: new Date(pending.deadline).toISOString() } });
     return pending;
@@ -136,6 +138,8 @@ export class ModeSwitcher {
 
   /** Makes the pending switch permanent. `sessionMode` is the mode the confirming session belongs to. */
   async confirm(by: string, sessionMode: AuthMode): Promise<void> {
+    // Read it again: the switch may have been started, confirmed or rolled back on another replica a moment ago.
+    this.pendingSwitch = await this.store.load();
     const pending = this.pending();
     if (!pending) throw new ModeSwitchError('nothing_pending', 'there is no switch waiting for confirmation');
     if (sessionMode !== pending.to || this.deps.config.current.mode !== pending.to) {
@@ -155,25 +159,32 @@ export class ModeSwitcher {
 
   private async rollback(pending: PendingSwitch): Promise<void> {
     if (this.pendingSwitch !== pending) return;
-    // `gatehouse recover` deletes the file to cancel a pending switch from the shell.
-    if ((await readTextIfExists(this.file)) === null) {
-      this.pendingSwitch = null;
-      return;
-    }
+    let claimed = false;
     try {
+      // Only the caller that removes the stored switch rolls back: one replica, once. Cancelled from the shell → nothing to do.
+      claimed = await this.store.claim(pending);
+      if (!claimed) {
+        this.pendingSwitch = null;
+        return;
+      }
       await this.deps.config.update((config) => ({ ...config, mode: pending.from }) as Config);
-      await this.clear();
+      clearTimeout(this.timer);
+      this.pendingSwitch = null;
       await this.deps.audit.record({ event: 'mode.rollback', actor: 'system', details: { from: pending.to, to: pending.from, reason: 'not confirmed in time' } });
       this.deps.log.warn({ from: pending.to, to: pending.from }, `mode switch to ${pending.to} was not confirmed in time; rolled back to ${pending.from}`);
     } catch (error) {
-      this.deps.log.error({ err: error }, 'rolling back an unconfirmed mode switch failed');
+      this.deps.log.error({ err: error }, `rolling back an unconfirmed mode switch failed; trying again in ${ROLLBACK_RETRY_MS / 1000} s`);
+      // Put the claimed switch back so that this replica, or another, rolls it back once the store answers.
+      if (claimed) await this.store.save(pending).catch(() => undefined);
+      this.timer = setTimeout(() => void this.rollback(pending), ROLLBACK_RETRY_MS);
+      this.timer.unref();
     }
   }
 
   private async clear(): Promise<void> {
+    await this.store.clear();
     clearTimeout(this.timer);
     this.pendingSwitch = null;
-    await unlink(this.file).catch(() => undefined);
   }
 
   private window(): number {

@@ -81,7 +81,8 @@ export class AuditLog {
     return queryNewest(this.linesNewestFirst(), query);
   }
 
-  private async *linesNewestFirst(): AsyncGenerator<string> {
+  /** Every kept event as a JSON line, newest first; `read` and `newest` are built on it. */
+  protected async *linesNewestFirst(): AsyncGenerator<string> {
     for (let n = 0; n <= MAX_ROTATED_FILES; n++) {
       let any = false;
       for await (const line of linesBackwards(rotatedFile(this.file, n))) {

@@ -7,7 +7,7 @@ import type { AppContext } from '../app-context.js';
 import { readSingleHeaders } from '../http/headers.js';
 import type { Runtime } from '../runtime.js';
 import { decisionFor, judge } from './judge.js';
-import { answerFor, badRequestAnswer, INTERNAL_ERROR_ANSWER, writeAnswer, type CheckAnswer, type Endpoint } from './respond.js';
+import { answerFor, badRequestAnswer, INTERNAL_ERROR_ANSWER, STORE_UNAVAILABLE_ANSWER, writeAnswer, type CheckAnswer, type Endpoint } from './respond.js';
 import { splitOriginalUrl, type RawTarget, type Target } from './target.js';
 
 /** Answers one forward-auth check on Node's own request and response. Never throws. */
@@ -54,6 +54,11 @@ export function createCheckHandler(ctx: AppContext): CheckHandler {
     return badRequestAnswer(code, message);
   }
 
+  function unavailable(endpoint: Endpoint): CheckAnswer {
+    ctx.metrics.countCheck(endpoint, 'store_unavailable');
+    return STORE_UNAVAILABLE_ANSWER;
+  }
+
   function answer(req: IncomingMessage, endpoint: Endpoint, target: Target, auth: AuthResult, rt: Runtime, log: FastifyBaseLogger): CheckAnswer {
     const decision = decisionFor(ctx, rt, target, auth);
     ctx.metrics.countCheck(endpoint, decision.kind);
@@ -63,6 +68,7 @@ export function createCheckHandler(ctx: AppContext): CheckHandler {
 
   function check(req: IncomingMessage, endpoint: Endpoint, log: FastifyBaseLogger): CheckAnswer | Promise<CheckAnswer> {
     const rt = ctx.runtime();
+    if (!ctx.storeHealth.checksJudged) return unavailable(endpoint);
     if (!isTrustedPeer(req.socket, rt.trustedProxies)) {
       log.warn({ peer: req.socket.remoteAddress }, 'forward-auth request from an untrusted peer (add it to trustedProxies if it is your proxy)');
       return refusal(endpoint, 'untrusted_peer', 'this peer is not in trustedProxies');

@@ -89,6 +89,13 @@ export function badRequestAnswer(code: string, message: string): CheckAnswer {
   return { status: 400, headers: NO_STORE, body: { error: code, message } };
 }
 
+/** Failing closed: the shared store has been unreachable for longer than the grace, so nothing is judged from memory any more. */
+export const STORE_UNAVAILABLE_ANSWER: CheckAnswer = {
+  status: 503,
+  headers: [...NO_STORE, 'retry-after', '5'],
+  body: { error: 'store_unavailable', message: 'Gatehouse cannot reach its state store (Redis); try again shortly' },
+};
+
 /** Failing closed: an unexpected error inside a check is a 500, never a pass. */
 export const INTERNAL_ERROR_ANSWER: CheckAnswer = { status: 500, headers: NO_STORE, body: { error: 'internal_error', message: 'internal error' } };
 

@@ -1,17 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
 import { asStoreUnavailable } from './store-unavailable.js';
+import { connectionOptions, type RedisSettings } from './redis-settings.js';
 
-/** How to reach Redis; read from the environment once at boot (see env.ts). */
-export interface RedisSettings {
-  /** `redis://[:password@]host:port/db` or `rediss://` for TLS. Ignored when `sentinels` is set (its password and db still apply). */
-  readonly url: string;
-  /** Every key Gatehouse writes starts with this, so two installations can share one Redis. */
-  readonly prefix: string;
-}
+export type { RedisSettings } from './redis-settings.js';
 
 export interface RedisConnectionEvents {
-  /** Redis answers again (also the first connect). */
+  /** Redis answers again after an outage (not the first connect). */
   up: [];
   /** Redis stopped answering; `error` is the first error of the outage. */
   down: [error: Error];
@@ -24,19 +19,29 @@ export interface RedisConnectionEvents {
  * at boot and an outage is seen (and logged) in one place.
  *
  * Commands fail fast while Redis is down (no offline queue): a caller gets a
- * StoreUnavailableError at once instead of a request that hangs.
+ * StoreUnavailableError at once instead of a request that hangs. Every ioredis
+ * client made here has an 'error' listener, so ioredis never prints its own
+ * unstructured "Unhandled error event" lines; the outage is reported once, by
+ * whoever listens to 'down' and 'up'.
  */
 export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
   readonly client: Redis;
   private readonly subscribers = new Set<Redis>();
   private up = false;
+  private connected = false;
+  private closing = false;
+  // The first connect's own error (WRONGPASS…) arrives as an event; connect() only sees "Connection is closed".
+  private lastError: Error | undefined;
 
   constructor(readonly settings: RedisSettings) {
     super();
-    this.client = new Redis(settings.url, this.options());
+    this.client = this.newClient();
     this.client.on('ready', () => this.setUp(true));
-    this.client.on('error', (error: Error) => this.setUp(false, error));
-    this.client.on('end', () => this.setUp(false, new Error('connection closed')));
+    this.client.on('error', (error: Error) => {
+      this.lastError = error;
+      this.setUp(false, error);
+    });
+    this.client.on('close', () => this.setUp(false, new Error('connection to Redis lost')));
   }
 
   /** `prefix` + parts joined by `:`: `key('doc', 'users')` → `gatehouse:doc:users`. */
@@ -53,15 +58,17 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
     try {
       await this.client.connect();
       await this.client.ping();
+      this.connected = true;
+      this.up = true;
     } catch (error) {
-      throw asStoreUnavailable(error);
+      throw asStoreUnavailable(this.lastError ?? error);
     }
   }
 
-  /** A connection for SUBSCRIBE (a subscribed client can run nothing else). Closed with this one. */
+  /** A connection for SUBSCRIBE (a subscribed client can run nothing else). Re-subscribes by itself after an outage; closed with this one. */
   async subscriber(): Promise<Redis> {
-    const sub = new Redis(this.settings.url, this.options());
-    // Errors surface through the command client's state; a listener keeps ioredis quiet.
+    const sub = this.newClient();
+    // Errors surface through the command client's state; this listener keeps ioredis quiet.
     sub.on('error', () => undefined);
     this.subscribers.add(sub);
     try {
@@ -72,10 +79,31 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
     return sub;
   }
 
+  /**
+   * Waits until a write is on a replica as well, when Sentinel is in use: a
+   * master that dies right after answering must not take an acknowledged
+   * session or revocation with it. Nothing to wait for with a single server.
+   */
+  async replicated(): Promise<void> {
+    if (!this.settings.sentinels) return;
+    try {
+      await this.client.wait(1, 1_000);
+    } catch (error) {
+      throw asStoreUnavailable(error);
+    }
+  }
+
   async close(): Promise<void> {
+    this.closing = true;
     for (const sub of this.subscribers) sub.disconnect();
     this.subscribers.clear();
     await this.client.quit().catch(() => this.client.disconnect());
+  }
+
+  private newClient(): Redis {
+    const { url, options } = connectionOptions(this.settings);
+    const all: RedisOptions = { ...options, ...this.options() };
+    return url === undefined ? new Redis(all) : new Redis(url, all);
   }
 
   private options(): RedisOptions {
@@ -84,13 +112,18 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2_000,
+      // A Redis that accepts the connection but never answers is down too.
+      commandTimeout: 3_000,
       // Keep trying for ever, at most once a second: a replica must come back by itself.
       retryStrategy: (times) => Math.min(times * 100, 1_000),
+      sentinelRetryStrategy: (times) => Math.min(times * 100, 1_000),
+      // Ask the Sentinels again when a node says it is a replica now (a failover happened).
+      reconnectOnError: (error) => /READONLY/.test(error.message),
     };
   }
 
   private setUp(up: boolean, error?: Error): void {
-    if (up === this.up) return;
+    if (this.closing || !this.connected || up === this.up) return;
     this.up = up;
     if (up) this.emit('up');
     else this.emit('down', error ?? new Error('down'));

@@ -18,3 +18,16 @@ export class StoreUnavailableError extends Error {
 export function asStoreUnavailable(error: unknown, store = 'redis'): StoreUnavailableError {
   return error instanceof StoreUnavailableError ? error : new StoreUnavailableError(store, { cause: error });
 }
+
+// What ioredis throws when it cannot get a command to Redis and back: no offline queue, retries
+// used up, a closed or timed-out connection, a Sentinel that names no master, a replica mid-failover.
+const IOREDIS_UNAVAILABLE = /Stream isn't writeable|Connection is closed|Command timed out|MaxRetriesPerRequest|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|All sentinels are unreachable|READONLY|LOADING|MASTERDOWN/;
+
+/** True for a StoreUnavailableError and for the ioredis errors of an outage that reach a route unwrapped. */
+export function isStoreUnavailable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (e instanceof StoreUnavailableError) return true;
+    if (e.name === 'MaxRetriesPerRequestError' || IOREDIS_UNAVAILABLE.test(e.message)) return true;
+  }
+  return false;
+}

@@ -3,6 +3,8 @@ import { userInfo } from 'node:os';
 import { ConfigStore } from '../../config/config-store.js';
 import { UsersStore } from '../../config/users-store.js';
 import { AuditLog } from '../audit/audit-log.js';
+import { RedisAuditLog } from '../audit/redis-audit-log.js';
+import type { RedisConnection } from '../backend/redis-connection.js';
 import { readEnv, type EnvSettings } from '../env.js';
 import { WorkerPasswordHasher } from '../users/password-hasher.js';
 import { UserService, type Actor } from '../users/user-service.js';
@@ -10,6 +12,11 @@ import { CredentialsStore } from '../../config/credentials-store.js';
 import { TokensStore } from '../../config/tokens-store.js';
 import { MfaService } from '../mfa/mfa-service.js';
 import { TokenService } from '../tokens/token-service.js';
+import type { DocumentBackend } from '../../config/document-backend.js';
+import { connectRedis } from '../backend/connect-redis.js';
+import { openDocumentBackend } from '../backend/documents.js';
+import pino from 'pino';
+import { REDACT_PATHS } from '../logger.js';
 
 /** A usage mistake: exit 2 with the usage text. */
 export class UsageError extends Error {}
@@ -28,12 +35,31 @@ export interface CliContext {
   close(): Promise<void>;
 }
 
-/** Everything a command needs, opened lazily against the data dir. */
+/** The CLI's few log lines (an import into Redis, a warning) go to stderr: stdout carries the commands' output. */
+function cliLog() {
+  return pino({ level: 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { service: 'gatehouse-cli' } }, pino.destination({ dest: 2, sync: true }));
+}
+
+/** Everything a command needs, opened lazily against the data dir, or against Redis when GATEHOUSE_REDIS_URL is set (as the servers do). */
 export function createCliContext(processEnv: NodeJS.ProcessEnv): CliContext {
   const env = readEnv(processEnv);
   const closers: Array<() => Promise<void>> = [];
   let configStore: ConfigStore | undefined;
-  const audit = new AuditLog(env.dataDir);
+  let connection: Promise<RedisConnection | undefined> | undefined;
+  const redis = () =>
+    (connection ??= (async () => {
+      const opened = await connectRedis(env);
+      if (opened) closers.push(() => opened.close());
+      return opened;
+    })());
+  // With Redis, `gatehouse audit` reads (and commands write) the servers' shared stream.
+  const audit: AuditLog = env.redisUrl ? new RedisAuditLog(async () => (await redis())!) : new AuditLog(env.dataDir);
+  let documents: Promise<DocumentBackend> | undefined;
+  const backend = (): Promise<DocumentBackend> =>
+    (documents ??= (async () => {
+      await mkdir(env.dataDir, { recursive: true, mode: 0o700 });
+      return openDocumentBackend({ dataDir: env.dataDir, redis: await redis(), portalUrl: env.portalUrl, log: cliLog(), audit });
+    })());
   let actorName = 'cli';
   try {
     actorName = `cli:${userInfo().username}`;
@@ -45,15 +71,14 @@ export function createCliContext(processEnv: NodeJS.ProcessEnv): CliContext {
     actor: { name: actorName },
     async config() {
       if (!configStore) {
-        await mkdir(env.dataDir, { recursive: true, mode: 0o700 });
-        configStore = new ConfigStore({ dataDir: env.dataDir, portalUrl: env.portalUrl });
+        configStore = new ConfigStore({ dataDir: env.dataDir, portalUrl: env.portalUrl, documents: await backend() });
         await configStore.open();
       }
       return configStore;
     },
     async users() {
       const config = await ctx.config();
-      const store = new UsersStore(env.dataDir);
+      const store = new UsersStore(config.documents);
       await store.open();
       const hasher = new WorkerPasswordHasher(1);
       closers.push(() => hasher.close());
@@ -61,14 +86,14 @@ export function createCliContext(processEnv: NodeJS.ProcessEnv): CliContext {
       return { service, store };
     },
     async mfa() {
-      const store = new CredentialsStore(env.dataDir);
+      const store = new CredentialsStore((await ctx.config()).documents);
       await store.open();
       // No key needed: the CLI reports and resets, it never reads a TOTP secret.
       return new MfaService(store, { box: null, audit, now: Date.now, issuer: () => 'Gatehouse' });
     },
     async tokens() {
       const { service } = await ctx.users();
-      const store = new TokensStore(env.dataDir);
+      const store = new TokensStore((await ctx.config()).documents);
       await store.open();
       return new TokenService(store, { audit, now: Date.now, findUser: (id) => service.findById(id) });
     },

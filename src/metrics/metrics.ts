@@ -5,7 +5,7 @@
  * so a scraper's storage stays bounded whatever the traffic.
  */
 export const CHECK_ENDPOINTS = ['forward-auth', 'auth-request', 'proxy'] as const;
-export const CHECK_OUTCOMES = ['allow', 'deny', 'login', 'stepUp', 'bad_request'] as const;
+export const CHECK_OUTCOMES = ['allow', 'deny', 'login', 'stepUp', 'bad_request', 'store_unavailable'] as const;
 export type CheckEndpoint = (typeof CHECK_ENDPOINTS)[number];
 export type CheckOutcome = (typeof CHECK_OUTCOMES)[number];
 

@@ -4,7 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import type { Decision, Principal } from '../../strategies/types.js';
 import type { AppContext } from '../app-context.js';
 import { decisionFor, judge, type Refusal } from '../authz/judge.js';
-import { answerFor, badRequestAnswer, replyAnswer } from '../authz/respond.js';
+import { answerFor, badRequestAnswer, replyAnswer, STORE_UNAVAILABLE_ANSWER } from '../authz/respond.js';
 import { normalizeHost, type RawTarget, type Target } from '../authz/target.js';
 import { normalizeIp } from '../../config/network.js';
 import { readSingleHeaders } from '../http/headers.js';
@@ -61,6 +61,11 @@ export async function buildProxyApp(ctx: AppContext): Promise<FastifyInstance> {
     return replyAnswer(reply, badRequestAnswer(code, message));
   }
 
+  function refuseUnavailable(reply: FastifyReply): FastifyReply {
+    ctx.metrics.countCheck('proxy', 'store_unavailable');
+    return replyAnswer(reply, STORE_UNAVAILABLE_ANSWER);
+  }
+
   function refuseHost(reply: FastifyReply, host: string | undefined): FastifyReply {
     ctx.metrics.countCheck('proxy', 'bad_request');
     return reply.code(404).header('cache-control', 'no-store').send({ error: 'unknown_app', message: `no app is proxied for host ${host ?? '(none)'}` });
@@ -83,6 +88,7 @@ export async function buildProxyApp(ctx: AppContext): Promise<FastifyInstance> {
 
   async function check(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     const rt = ctx.runtime();
+    if (!ctx.storeHealth.checksJudged) return refuseUnavailable(reply);
     const h = readSingleHeaders(request.raw, ['host', 'authorization'] as const);
     if (!h) return refuse(reply, 'duplicate_header', 'the Host or Authorization header appears more than once');
     const raw: RawTarget = { method: request.method, proto: 'http', host: h.host, uri: request.raw.url, clientIp: normalizeIp(request.socket.remoteAddress ?? '') };
@@ -104,6 +110,7 @@ export async function buildProxyApp(ctx: AppContext): Promise<FastifyInstance> {
     admitted.set(request, { upstream: result.upstream, host: h.host!, clientIp: target.clientIp, principal: decision.principal });
     if (isWebSocketHandshake(request)) {
       const stillAllowed = async () => {
+        if (!ctx.storeHealth.checksJudged) return false;
         const again = await evaluate(ctx.runtime(), h.host, raw, h.authorization, cookie);
         return again.kind === 'decided' && again.decision.kind === 'allow';
       };

@@ -21,6 +21,7 @@ export function metricsRoutes(app: FastifyInstance, ctx: AppContext): void {
       return reply.code(403).send({ error: 'metrics_forbidden', message: 'this address is not in metrics.networks' });
     }
     const now = ctx.now();
+    const store = ctx.storeHealth.status();
     const users = ctx.users.list();
     const enabled = users.filter((u) => !u.disabled).length;
     const gauges: Gauge[] = [
@@ -28,6 +29,7 @@ export function metricsRoutes(app: FastifyInstance, ctx: AppContext): void {
       { name: 'gatehouse_sessions', help: 'Signed-in sessions that have not expired.', values: [{ value: ctx.sessions.list((s) => s.expiresAt > now).length }] },
       { name: 'gatehouse_users', help: 'Local accounts, by state.', values: [{ labels: { state: 'enabled' }, value: enabled }, { labels: { state: 'disabled' }, value: users.length - enabled }] },
       { name: 'gatehouse_bans', help: 'Active brute-force bans (accounts and client addresses).', values: [{ value: ctx.regulator.activeBans().length }] },
+      { name: 'gatehouse_store_up', help: 'Whether the state store answers (1) or not (0), by store (embedded or redis).', values: [{ labels: { store: store.store }, value: store.up ? 1 : 0 }] },
       { name: 'process_resident_memory_bytes', help: 'Resident memory of the Gatehouse process.', values: [{ value: process.memoryUsage.rss() }] },
     ];
     if (rt.config.mode === 'oauth2') {

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { RedisConnection } from '../backend/redis-connection.js';
+import { asStoreUnavailable } from '../backend/store-unavailable.js';
 import type { SessionRecord, SessionStore } from './session-record.js';
-
 
 type Notice = { op: 'put'; id: string; from: string } | { op: 'del'; ids: string[]; from: string };
 
@@ -11,6 +11,12 @@ type Notice = { op: 'put'; id: string; from: string } | { op: 'del'; ids: string
  * changes through, and hears the others' changes on a pub/sub channel, so a
  * logout on one replica is a logout on all of them. Keys expire with the
  * session's absolute lifetime.
+ *
+ * Redis is written first and memory only once Redis said yes: during an
+ * outage a login or logout fails with StoreUnavailableError and changes
+ * nothing, so no session ever exists on one replica only. Notices missed
+ * during an outage (a revocation on another replica) are caught by a full
+ * resync when Redis answers again, and by a periodic one.
  */
 export class RedisSessionStore implements SessionStore {
   private readonly sessions = new Map<string, SessionRecord>();
@@ -20,22 +26,31 @@ export class RedisSessionStore implements SessionStore {
   private readonly keyPrefix: string;
   private readonly channel: string;
   private readonly replicaId = `${process.pid}-${Math.random().toString(36).slice(2)}`;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
   // Notices are handled one at a time, in order: a revocation can never be overtaken by an earlier creation.
   private hearing: Promise<void> = Promise.resolve();
+  private resyncing: Promise<void> | null = null;
+  // What this replica changed while a resync was reading Redis: newer than the scan, applied over it.
+  private changedDuringResync: Map<string, SessionRecord | null> | null = null;
+  private readonly onUp = () => void this.resync().catch(() => undefined);
 
   constructor(
     private readonly redis: RedisConnection,
     private readonly now: () => number,
     flushEveryMs = 30_000,
+    resyncEveryMs = 60_000,
   ) {
     this.client = redis.client;
     this.keyPrefix = redis.key('session', '');
     this.channel = redis.key('sessions');
-    if (flushEveryMs > 0) {
-      this.timer = setInterval(() => void this.flush().catch(() => undefined), flushEveryMs);
-      this.timer.unref();
-    }
+    const every = (ms: number, work: () => Promise<void>) => {
+      if (ms <= 0) return;
+      const timer = setInterval(() => void work().catch(() => undefined), ms);
+      timer.unref();
+      this.timers.push(timer);
+    };
+    every(flushEveryMs, () => this.flush());
+    every(resyncEveryMs, () => this.resync());
   }
 
   async load(): Promise<void> {
@@ -44,17 +59,11 @@ export class RedisSessionStore implements SessionStore {
       this.hearing = this.hearing.then(() => this.hear(message)).catch(() => undefined);
     });
     await this.subscriber.subscribe(this.channel);
+    // After an outage the subscriber re-subscribes by itself; what was published meanwhile is read back whole.
+    this.subscriber.on('ready', this.onUp);
+    this.redis.on('up', this.onUp);
     this.sessions.clear();
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.client.scan(cursor, 'MATCH', `${this.keyPrefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length === 0) continue;
-      for (const value of await this.client.mget(keys)) {
-        const record = value ? this.parse(value) : null;
-        if (record && record.expiresAt > this.now()) this.sessions.set(record.id, record);
-      }
-    } while (cursor !== '0');
+    for (const record of await this.scan()) this.sessions.set(record.id, record);
   }
 
   get(id: string): SessionRecord | undefined {
@@ -66,16 +75,28 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async put(record: SessionRecord): Promise<void> {
-    this.sessions.set(record.id, record);
-    await this.write(record);
-    await this.notify({ op: 'put', id: record.id, from: this.replicaId });
+    const ttl = record.expiresAt - this.now();
+    if (ttl <= 0) return;
+    await this.command(() =>
+      this.client
+        .multi()
+        .set(this.keyPrefix + record.id, JSON.stringify(record), 'PX', ttl)
+        .publish(this.channel, JSON.stringify({ op: 'put', id: record.id, from: this.replicaId } satisfies Notice))
+        .exec(),
+    );
+    this.apply(record.id, record);
   }
 
   async delete(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
-    for (const id of ids) this.sessions.delete(id);
-    await this.client.del(...ids.map((id) => this.keyPrefix + id));
-    await this.notify({ op: 'del', ids: [...ids], from: this.replicaId });
+    await this.command(() =>
+      this.client
+        .multi()
+        .del(...ids.map((id) => this.keyPrefix + id))
+        .publish(this.channel, JSON.stringify({ op: 'del', ids: [...ids], from: this.replicaId } satisfies Notice))
+        .exec(),
+    );
+    for (const id of ids) this.apply(id, null);
   }
 
   touch(id: string, at: number): void {
@@ -86,31 +107,98 @@ export class RedisSessionStore implements SessionStore {
     }
   }
 
-  /** Writes batched last-seen times (each replica only knows its own; the latest wins on reload). */
+  /** Writes batched last-seen times (each replica only knows its own; the latest wins on resync). Kept for later if Redis is down. */
   async flush(): Promise<void> {
     const ids = [...this.dirty];
     this.dirty.clear();
+    const pipeline = this.client.pipeline();
     for (const id of ids) {
       const record = this.sessions.get(id);
-      if (record) await this.write(record);
+      const ttl = record ? record.expiresAt - this.now() : 0;
+      if (record && ttl > 0) pipeline.set(this.keyPrefix + id, JSON.stringify(record), 'PX', ttl, 'XX');
+    }
+    if (pipeline.length === 0) return;
+    try {
+      const results = await pipeline.exec();
+      if (results?.some(([error]) => error)) throw results.find(([error]) => error)![0]!;
+    } catch (error) {
+      for (const id of ids) this.dirty.add(id);
+      throw asStoreUnavailable(error);
     }
   }
 
+  /**
+   * Replaces the in-memory copy with what Redis holds: sessions revoked or
+   * expired elsewhere go, sessions created elsewhere come. Changes this
+   * replica made while reading win over what was read.
+   */
+  resync(): Promise<void> {
+    this.resyncing ??= (async () => {
+      this.changedDuringResync = new Map();
+      try {
+        const scanned = await this.scan();
+        const next = new Map<string, SessionRecord>();
+        for (const record of scanned) {
+          const mine = this.sessions.get(record.id);
+          if (mine && mine.lastSeenAt > record.lastSeenAt) record.lastSeenAt = mine.lastSeenAt;
+          next.set(record.id, record);
+        }
+        for (const [id, record] of this.changedDuringResync) {
+          if (record) next.set(id, record);
+          else next.delete(id);
+        }
+        this.sessions.clear();
+        for (const [id, record] of next) this.sessions.set(id, record);
+      } finally {
+        this.changedDuringResync = null;
+        this.resyncing = null;
+      }
+    })();
+    return this.resyncing;
+  }
+
   async close(): Promise<void> {
-    clearInterval(this.timer);
+    for (const timer of this.timers) clearInterval(timer);
+    this.redis.off('up', this.onUp);
     await this.flush().catch(() => undefined);
     // The connection itself belongs to the caller, which closes it after every store.
     this.subscriber?.disconnect();
   }
 
-  private async write(record: SessionRecord): Promise<void> {
-    const ttl = record.expiresAt - this.now();
-    if (ttl <= 0) return;
-    await this.client.set(this.keyPrefix + record.id, JSON.stringify(record), 'PX', ttl);
+  private apply(id: string, record: SessionRecord | null): void {
+    if (record) this.sessions.set(id, record);
+    else this.sessions.delete(id);
+    this.changedDuringResync?.set(id, record);
   }
 
-  private async notify(notice: Notice): Promise<void> {
-    await this.client.publish(this.channel, JSON.stringify(notice));
+  private async command<T>(run: () => Promise<T>): Promise<void> {
+    try {
+      const results = (await run()) as Array<[Error | null, unknown]> | null;
+      const failed = results?.find(([error]) => error);
+      if (!results || failed) throw failed?.[0] ?? new Error('transaction aborted');
+      await this.redis.replicated();
+    } catch (error) {
+      throw asStoreUnavailable(error);
+    }
+  }
+
+  private async scan(): Promise<SessionRecord[]> {
+    const records: SessionRecord[] = [];
+    let cursor = '0';
+    try {
+      do {
+        const [next, keys] = await this.client.scan(cursor, 'MATCH', `${this.keyPrefix}*`, 'COUNT', 500);
+        cursor = next;
+        if (keys.length === 0) continue;
+        for (const value of await this.client.mget(keys)) {
+          const record = value ? this.parse(value) : null;
+          if (record && record.expiresAt > this.now()) records.push(record);
+        }
+      } while (cursor !== '0');
+    } catch (error) {
+      throw asStoreUnavailable(error);
+    }
+    return records;
   }
 
   private async hear(message: string): Promise<void> {
@@ -122,18 +210,18 @@ export class RedisSessionStore implements SessionStore {
     }
     if (notice.from === this.replicaId) return;
     if (notice.op === 'del') {
-      for (const id of notice.ids) this.sessions.delete(id);
+      if (Array.isArray(notice.ids)) for (const id of notice.ids) this.apply(id, null);
       return;
     }
     const value = await this.client.get(this.keyPrefix + notice.id);
     const record = value ? this.parse(value) : null;
-    if (record) this.sessions.set(record.id, record);
+    this.apply(notice.id, record);
   }
 
   private parse(value: string): SessionRecord | null {
     try {
       const record = JSON.parse(value) as SessionRecord;
-      return typeof record.id === 'string' && typeof record.secretHash === 'string' ? record : null;
+      return typeof record.id === 'string' && typeof record.secretHash === 'string' && typeof record.expiresAt === 'number' ? record : null;
     } catch {
       return null;
     }

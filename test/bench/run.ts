@@ -32,7 +32,8 @@
  *
  * Environment: BENCH_ROUNDS (3), BENCH_WARMUP_SECONDS (3), BENCH_DURATION_SECONDS (10),
  * BENCH_MAX_WAIT_SECONDS (300, total wait for quiet), BENCH_SKIP_BUILD=1 (use dist/ as is),
- * BENCH_ONLY=growth (only the growth table; GROWTH_SIZES and GROWTH_LOGINS narrow it).
+ * BENCH_ONLY=growth (only the growth table; GROWTH_SIZES and GROWTH_LOGINS narrow it),
+ * BENCH_ONLY=redis (only the Redis-backend case, redis-case.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -45,6 +46,7 @@ import { httpRequest, setCookieValue, startPinnedServer, type BenchServer } from
 import { runGrowth } from './growth.js';
 import { startLoginStorm, type RunningStorm, type StormResult } from './storm.js';
 import { assertWrkInstalled, runWrk, type WrkResult } from './wrk.js';
+import { runRedisCase } from './redis-case.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SERVER_CPU = '0';
@@ -435,6 +437,13 @@ function gatehouseEnv(): NodeJS.ProcessEnv {
   };
 }
 
+/** The Redis-backend case (redis-case.ts), after the others or alone with BENCH_ONLY=redis. */
+const benchRedis = () =>
+  runRedisCase({
+    root: ROOT, serverCpu: SERVER_CPU, loadCpu: LOAD_CPU, connections: CONNECTIONS, threads: THREADS, rounds: ROUNDS, warmupSeconds: WARMUP_SECONDS, durationSeconds: DURATION_SECONDS,
+    portalUrl: PORTAL_URL, forwardAuthHeaders: FORWARD_AUTH_HEADERS, makeDataDir: writeUserPasswordDataDir, login: loginWithPassword, waitQuiet: (pids) => new QuietWaiter().wait(pids), log,
+  });
+
 async function main(): Promise<void> {
   preflight();
   build();
@@ -444,6 +453,7 @@ async function main(): Promise<void> {
     await growth();
     return;
   }
+  if (process.env.BENCH_ONLY === 'redis') return benchRedis();
   const { dataDir, password } = await writeUserPasswordDataDir();
   const started: BenchServer[] = [];
   try {
@@ -500,6 +510,7 @@ async function main(): Promise<void> {
     await rm(dataDir, { recursive: true, force: true });
   }
   await growth();
+  await benchRedis();
 }
 
 main().catch((error: unknown) => {
