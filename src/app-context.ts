@@ -17,6 +17,7 @@ import { OidcService } from './oidc/oidc-service.js';
 import type { ModeSwitcher } from './admin/mode-switcher.js';
 import type { OidcReadiness } from './admin/oidc-readiness.js';
 import { Metrics } from './metrics/metrics.js';
+import { CheckPeers } from './doctor/check-peers.js';
 
 /** Injected dependencies: tests pass their own clock, randomness and stores. */
 export interface AppDeps {
@@ -46,6 +47,8 @@ export interface AppDeps {
 export interface AppContext extends AppDeps {
   readonly oidc: OidcService;
   readonly metrics: Metrics;
+  /** Who sends checks and how, for the doctor. */
+  readonly checkPeers: CheckPeers;
   decideContext(rt: Runtime): DecideContext;
 }
 
@@ -58,6 +61,7 @@ export function createAppContext(deps: AppDeps): AppContext {
   return {
     ...deps,
     metrics,
+    checkPeers: new CheckPeers(deps.now),
     oidc:
       deps.oidc ??
       new OidcService({ log: deps.log, now: deps.now, random: deps.random, sessionSecret: deps.env.sessionSecret, onDiscovered: (issuer) => deps.oidcReadiness.markDiscovered(issuer) }),

@@ -8,7 +8,7 @@ import { AccessPolicy } from '../../src/authz/rules.js';
 import { createAppFixture, forwardAuthHeaders, type AppFixture } from '../support/app-fixture.js';
 import { principal, rules, targetFor } from '../support/targets.js';
 
-const DENY_ADMIN = { name: 'no admin area', domain: 'app.example.com', path: '/admin', policy: 'deny' };
+const DENY_ADMIN = { name: 'no admin area', domain: 'app.example.com', path: '/admin', policy: 'deny' as const };
 
 describe('case-variant-path-bypass', () => {
   let fx: AppFixture;
