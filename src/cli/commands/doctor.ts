@@ -40,8 +40,9 @@ async function ask(base: string, headers: Record<string, string>): Promise<Respo
   try {
     return await fetch(`${base}/api/admin/doctor`, { headers, redirect: 'manual', signal: AbortSignal.timeout(10_000) });
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-    throw new RefusedError(`cannot reach Gatehouse at ${base} (${cause}): is it running? Give its address with --url`);
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message ?? (error as Error).message;
+    throw new RefusedError(`cannot reach Gatehouse at ${base} (${why}): is it running? Give its address with --url`);
   }
 }
 
