@@ -10,14 +10,12 @@ export function defaultPortalUrl(port: number | undefined): string {
 
 /**
  * The protected domain a first run assumes from the portal's host name:
- * `auth.example.com` protects `example.com` and its subdomains, `auth.localhost`
- * protects `localhost` (every name under it is this machine); a single-label or
- * IP host (localhost, 192.168.1.10) protects itself.
+ * `auth.example.com` protects `example.com` and its subdomains; a single-label
+ * or IP host (localhost, 192.168.1.10) protects itself.
  */
 export function defaultDomainFor(portalUrl: string): string {
   const host = new URL(portalUrl).hostname.toLowerCase().replace(/\.$/, '');
   const labels = host.split('.');
-  if (host.endsWith('.localhost')) return 'localhost';
   if (/^\d+(\.\d+){3}$/.test(host) || labels.length < 3) return host;
   return labels.slice(1).join('.');
 }

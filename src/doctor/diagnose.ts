@@ -94,13 +94,13 @@ function portalPort(portal: URL): number {
   return portal.port ? Number(portal.port) : portal.protocol === 'https:' ? 443 : 80;
 }
 
-/** The longest parent domain two hosts share, with at least two labels (never a bare TLD). */
+/** The longest parent domain two hosts share, with at least two labels: browsers refuse a cookie for a TLD (or `localhost`). */
 function commonParent(a: string, b: string): string | undefined {
   const x = a.split('.').reverse();
   const y = b.split('.').reverse();
   let n = 0;
   while (n < x.length && n < y.length && x[n] === y[n]) n++;
-  if (n < 2 && !(n === 1 && x[0] === 'localhost')) return undefined;
+  if (n < 2) return undefined;
   return x.slice(0, n).reverse().join('.');
 }
 

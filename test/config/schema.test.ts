@@ -45,8 +45,6 @@ describe('config schema: defaults', () => {
     expect(config.allowHttp).toBe(false);
     expect(ConfigSchema.parse(firstRunConfig(undefined))).toMatchObject({ domains: ['localhost'], allowHttp: true });
     expect(defaultDomainFor('http://192.168.1.10:9092')).toBe('192.168.1.10');
-    // The examples' portal: every name under localhost is this machine.
-    expect(defaultDomainFor('http://auth.localhost')).toBe('localhost');
   });
 });
 

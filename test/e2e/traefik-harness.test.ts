@@ -8,7 +8,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { traefikExampleConfig } from '../support/examples.js';
-import { APP_HOST } from '../support/proxies.js';
+import { APP_HOST, PORTAL_HOST } from '../support/proxies.js';
 import { startTraefikHarness, type TraefikHarness } from '../support/traefik-harness.js';
 import { proxyContract } from './proxy-contract.js';
 
@@ -23,7 +23,7 @@ proxyContract(
     // untouched: see README. nginx and Caddy configs drop it; not asserted here.
     dropsUnderscoreHeaders: false,
     startProxy: async ({ gatehousePort, upstreamPort, port }) => {
-      const config = await traefikExampleConfig({ gatehouse: `http://127.0.0.1:${gatehousePort}`, whoami: `http://127.0.0.1:${upstreamPort}` });
+      const config = await traefikExampleConfig({ gatehouse: `http://127.0.0.1:${gatehousePort}`, whoami: `http://127.0.0.1:${upstreamPort}` }, { appHost: APP_HOST, portalHost: PORTAL_HOST });
       traefik = await startTraefikHarness({ config, port });
       return traefik;
     },

@@ -17,8 +17,9 @@ export const TRAEFIK_EXAMPLE = join(EXAMPLES_DIR, 'traefik', 'docker-compose.yml
 export const EXAMPLE_NAMES = {
   gatehouse: 'gatehouse:9092',
   upstream: 'whoami:80',
-  appHost: 'app.localhost',
-  portalHost: 'auth.localhost',
+  // Browsers refuse a cookie for Domain=localhost: the hosts sit one level down.
+  appHost: 'app.gatehouse.localhost',
+  portalHost: 'auth.gatehouse.localhost',
 } as const;
 
 /**
@@ -79,8 +80,11 @@ function composeLabels(text: string): Map<string, string> {
  * a router belongs to the service of the container carrying its labels; `servers` gives
  * each compose service's URL (the forwardAuth address is rewritten the same way).
  */
-export async function traefikExampleConfig(servers: Record<string, string>, file = TRAEFIK_EXAMPLE): Promise<TraefikDynamicConfig> {
-  const text = await readFile(file, 'utf8');
+export async function traefikExampleConfig(servers: Record<string, string>, hosts: { appHost: string; portalHost: string }, file = TRAEFIK_EXAMPLE): Promise<TraefikDynamicConfig> {
+  const text = substitute(await readFile(file, 'utf8'), [
+    [`Host(\`${EXAMPLE_NAMES.appHost}\`)`, `Host(\`${hosts.appHost}\`)`],
+    [`Host(\`${EXAMPLE_NAMES.portalHost}\`)`, `Host(\`${hosts.portalHost}\`)`],
+  ]);
   const config: TraefikDynamicConfig = { middlewares: {}, routers: {}, services: {} };
   for (const [service, labels] of composeLabels(text)) {
     const url = servers[service];
