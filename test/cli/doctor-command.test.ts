@@ -4,7 +4,6 @@
  * each finding with its fix and exits 1 on an error.
  */
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -13,19 +12,9 @@ import { sha256Hex } from '../../src/crypto/constant-time.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { cliDataDir, gatehouse } from '../support/cli.js';
 import { freePort } from '../support/free-port.js';
+import { rawCheck } from '../support/raw-check.js';
 
 const TOKEN = 'doctor-cli-instance-token-0123456789abcdef';
-
-function check(port: number, headers: Record<string, string>): Promise<number> {
-  return new Promise((done, fail) => {
-    const req = request({ host: '127.0.0.1', port, path: '/api/authz/forward-auth', headers }, (res) => {
-      res.resume();
-      res.on('end', () => done(res.statusCode ?? 0));
-    });
-    req.on('error', fail);
-    req.end();
-  });
-}
 
 describe('gatehouse doctor', () => {
   let dir: string;
@@ -65,7 +54,7 @@ describe('gatehouse doctor', () => {
   });
 
   it('exits 1 on an error finding and prints the fix; --token and --url reach a server from anywhere; --json for scripts', async () => {
-    const status = await check(server.port, { 'x-forwarded-method': 'GET', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'app.example.com', 'x-forwarded-for': '203.0.113.9' });
+    const status = await rawCheck(server.port, { 'x-forwarded-method': 'GET', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'app.example.com', 'x-forwarded-for': '203.0.113.9' });
     expect(status).toBe(400);
     const text = await gatehouse(elsewhere, ['doctor', '--url', `http://127.0.0.1:${server.port}`, '--token', TOKEN]);
     expect(text.code).toBe(1);

@@ -4,7 +4,7 @@
  * forwarded headers a proxy sends or forgets. Each error comes with its fix.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/crypto/constant-time.js';
 import type { Finding } from '../../src/doctor/diagnose.js';
 import { startServer, type RunningServer } from '../../src/server.js';
+import { rawCheck } from '../support/raw-check.js';
 
 const TOKEN = 'doctor-test-instance-token-0123456789abcdef';
 const SECRET = 'doctor-test-session-secret-0123456789abcdefgh';
@@ -33,22 +34,11 @@ async function start(config: Record<string, unknown> = {}, portalUrl = 'https://
 }
 
 /** `n` checks to /api/authz/<endpoint>, one after the other, over one kept-open connection or a new one each. */
-async function sendChecks(port: number, n: number, headers: Record<string, string>, options: { keepAlive: boolean; endpoint?: string }): Promise<number[]> {
+async function sendChecks(port: number, n: number, headers: Record<string, string>, options: { keepAlive: boolean; endpoint?: 'forward-auth' | 'auth-request' }): Promise<number[]> {
   const agent = new Agent({ keepAlive: options.keepAlive, maxSockets: 1 });
   const statuses: number[] = [];
   try {
-    for (let i = 0; i < n; i++) {
-      statuses.push(
-        await new Promise<number>((done, fail) => {
-          const req = request({ host: '127.0.0.1', port, path: `/api/authz/${options.endpoint ?? 'forward-auth'}`, headers, agent }, (res) => {
-            res.resume();
-            res.on('end', () => done(res.statusCode ?? 0));
-          });
-          req.on('error', fail);
-          req.end();
-        }),
-      );
-    }
+    for (let i = 0; i < n; i++) statuses.push(await rawCheck(port, headers, { agent, ...(options.endpoint ? { endpoint: options.endpoint } : {}) }));
   } finally {
     agent.destroy();
   }

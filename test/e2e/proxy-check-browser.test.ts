@@ -4,23 +4,14 @@
  * (refreshed live, no reload), an error shows up with its fix and a Copy button that
  * puts the fix on the clipboard, and Start over forgets what was seen.
  */
-import { request } from 'node:http';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BROWSER_APP_HOST, newPage } from '../support/browser.js';
 import { startBrowserStack, type BrowserStack } from '../support/browser-stack.js';
+import { rawCheck } from '../support/raw-check.js';
 
-/** A check straight to Gatehouse, as a misconfigured nginx would send it (no X-Original-Method). */
-function brokenCheck(port: number): Promise<number> {
-  return new Promise((done, fail) => {
-    const req = request({ host: '127.0.0.1', port, path: '/api/authz/auth-request', headers: { 'x-original-url': `http://${BROWSER_APP_HOST}/x`, 'x-forwarded-for': '127.0.0.1' } }, (res) => {
-      res.resume();
-      res.on('end', () => done(res.statusCode ?? 0));
-    });
-    req.on('error', fail);
-    req.end();
-  });
-}
+/** A check as a misconfigured nginx would send it (no X-Original-Method). */
+const brokenCheck = (port: number) => rawCheck(port, { 'x-original-url': `http://${BROWSER_APP_HOST}/x`, 'x-forwarded-for': '127.0.0.1' }, { endpoint: 'auth-request' });
 
 describe('Settings → Proxy check in Chromium through nginx', () => {
   let stack: BrowserStack;
