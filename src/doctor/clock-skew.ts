@@ -17,7 +17,9 @@ export class ClockSkewProbe {
 
   async skew(issuerUrl: string): Promise<number | undefined> {
     const start = this.now();
-    if (this.cached && this.cached.issuer === issuerUrl && start - this.cached.at < CACHE_MS) return this.cached.skew;
+    const age = this.cached ? start - this.cached.at : Infinity;
+    // A clock set back makes the age negative: ask again rather than trust it.
+    if (this.cached?.issuer === issuerUrl && age >= 0 && age < CACHE_MS) return this.cached.skew;
     let skew: number | undefined;
     try {
       const url = `${issuerUrl.replace(/\/$/, '')}/.well-known/openid-configuration`;
