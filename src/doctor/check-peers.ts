@@ -94,8 +94,9 @@ export class CheckPeers {
     let connection = socket[CONNECTION];
     if (connection === undefined) connection = this.connect(socket);
     const n = ++connection.requests;
-    connection.peer.window.requests++;
+    // Sampling may start a new window: count the check after it, in the window it falls in.
     if (n <= SAMPLED_FIRST || (n & SAMPLE_MASK) === 0) this.sample(req, endpoint, connection.peer);
+    connection.peer.window.requests++;
   }
 
   /** Peers seen within the last two windows, most recent first. */
