@@ -3,6 +3,11 @@ import { CONFIG_VERSION, type ConfigInput } from './schema.js';
 export const DEFAULT_PORT = 9092;
 export const DEFAULT_PORTAL_URL = `http://localhost:${DEFAULT_PORT}`;
 
+/** The portal a fresh install assumes: this machine, on the port Gatehouse listens on (0, "any", gives the default). */
+export function defaultPortalUrl(port: number | undefined): string {
+  return port ? `http://localhost:${port}` : DEFAULT_PORTAL_URL;
+}
+
 /**
  * The protected domain a first run assumes from the portal's host name:
  * `auth.example.com` protects `example.com` and its subdomains; a single-label

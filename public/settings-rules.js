@@ -179,6 +179,7 @@ async function tryRequest(event) {
     el('p', { class: `decision decision-${d.decision}` }, el('strong', { 'data-decision': d.decision, text: `${d.decision}` }), ` — ${DECISIONS[d.decision] ?? d.decision} (HTTP ${d.status})`),
     el('p', {}, 'Decided by: ', el('strong', { 'data-rule': d.rule, text: ruleText })),
     el('p', { class: 'sub', text: `${d.target.method} ${d.target.host}${d.target.path} as ${user || 'anonymous'}` }),
+    ...(d.note ? [el('p', { class: 'sub', 'data-note': 'case', text: d.note })] : []),
   );
 }
 

@@ -5,6 +5,7 @@ import { loadMode } from './settings-mode.js';
 import { loadUsers } from './settings-users.js';
 import { loadRules } from './settings-rules.js';
 import { loadAudit, loadOidc, loadSecurity, loadTokens } from './settings-more.js';
+import { loadProxy } from './settings-proxy.js';
 
 const LOADERS = {
   mode: loadMode,
@@ -14,6 +15,7 @@ const LOADERS = {
   tokens: loadTokens,
   security: loadSecurity,
   audit: loadAudit,
+  proxy: loadProxy,
 };
 
 const tabs = [...document.querySelectorAll('[role="tab"]')];

@@ -19,6 +19,7 @@ import type { ModeSwitcher } from './admin/mode-switcher.js';
 import type { OidcReadiness } from './admin/oidc-readiness.js';
 import { Metrics } from './metrics/metrics.js';
 import { StoreHealth } from './backend/store-health.js';
+import { CheckPeers } from './doctor/check-peers.js';
 
 /** Injected dependencies: tests pass their own clock, randomness and stores. */
 export interface AppDeps {
@@ -54,6 +55,8 @@ export interface AppContext extends AppDeps {
   readonly ephemeral: EphemeralBackend;
   readonly metrics: Metrics;
   readonly storeHealth: StoreHealth;
+  /** Who sends checks and how, for the doctor. */
+  readonly checkPeers: CheckPeers;
   decideContext(rt: Runtime): DecideContext;
 }
 
@@ -69,6 +72,7 @@ export function createAppContext(deps: AppDeps): AppContext {
     metrics,
     ephemeral,
     storeHealth: deps.storeHealth ?? new StoreHealth(undefined, { log: deps.log, now: deps.now }),
+    checkPeers: new CheckPeers(deps.now),
     oidc:
       deps.oidc ??
       new OidcService({

@@ -24,6 +24,7 @@ import { adminSecurityRoutes } from './routes/admin/security.js';
 import { adminOidcRoutes } from './routes/admin/oidc.js';
 import { adminAuditRoutes } from './routes/admin/audit.js';
 import { adminTokenRoutes } from './routes/admin/tokens.js';
+import { adminDoctorRoutes } from './routes/admin/doctor.js';
 import { oidcRoutes } from './routes/oidc.js';
 import { passkeyRoutes } from './routes/passkeys.js';
 import { settingsRoutes } from './routes/settings.js';
@@ -99,6 +100,7 @@ export async function buildApp(deps: AppDeps, ctx: AppContext = createAppContext
     adminOidcRoutes(portal, ctx);
     adminAuditRoutes(portal, ctx);
     adminTokenRoutes(portal, ctx);
+    adminDoctorRoutes(portal, ctx);
     oidcRoutes(portal, ctx);
     passkeyRoutes(portal, ctx);
     settingsRoutes(portal, ctx);

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { ConfigStore } from '../config/config-store.js';
-import type { EnvSettings } from './env.js';
-import { buildRuntime, type Runtime } from './runtime.js';
+import { buildRuntime, type PortalEnv, type Runtime } from './runtime.js';
 import type { StrategyServices } from '../strategies/types.js';
 
 /**
@@ -12,7 +11,7 @@ import type { StrategyServices } from '../strategies/types.js';
 export class RuntimeHolder {
   private runtime: Runtime;
 
-  constructor(store: ConfigStore, env: Pick<EnvSettings, 'portalUrl'>, log: Logger, services?: StrategyServices) {
+  constructor(store: ConfigStore, env: PortalEnv, log: Logger, services?: StrategyServices) {
     this.runtime = buildRuntime(store.current, env, services);
     store.on('change', (config) => {
       try {

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { NetworkList } from '../config/network.js';
 import { parseDuration } from '../config/duration.js';
-import { DEFAULT_PORTAL_URL } from '../config/defaults.js';
+import { defaultPortalUrl } from '../config/defaults.js';
 import type { AuthStrategy, StrategyServices } from '../strategies/types.js';
 import { createStrategy } from '../strategies/registry.js';
 import { AccessPolicy } from './authz/rules.js';
@@ -27,16 +27,19 @@ export interface Runtime {
   readonly stepUpWindowMs: number;
 }
 
-/** The portal URL in force: GATEHOUSE_PORTAL_URL over config.portalUrl over the default. */
-export function effectivePortalUrl(config: Config, env: Pick<EnvSettings, 'portalUrl'>): URL {
-  return new URL(env.portalUrl ?? config.portalUrl ?? DEFAULT_PORTAL_URL);
+/** What the portal URL is derived from: GATEHOUSE_PORTAL_URL, and GATEHOUSE_PORT for the default. */
+export type PortalEnv = Pick<EnvSettings, 'portalUrl'> & { readonly port?: number };
+
+/** The portal URL in force: GATEHOUSE_PORTAL_URL over config.portalUrl over localhost on GATEHOUSE_PORT. */
+export function effectivePortalUrl(config: Config, env: PortalEnv): URL {
+  return new URL(env.portalUrl ?? config.portalUrl ?? defaultPortalUrl(env.port));
 }
 
 export function isLoopbackPortal(portal: URL): boolean {
   return LOOPBACK_HOSTS.has(portal.hostname) || portal.hostname.endsWith('.localhost');
 }
 
-export function buildRuntime(config: Config, env: Pick<EnvSettings, 'portalUrl'>, services?: StrategyServices): Runtime {
+export function buildRuntime(config: Config, env: PortalEnv, services?: StrategyServices): Runtime {
   const portal = effectivePortalUrl(config, env);
   return {
     config,

@@ -32,5 +32,17 @@ export function tryRequest(ctx: AppContext, rt: Runtime, input: TryRequest) {
   }
   const decision = decide(parsed.target, auth, ctx.decideContext(rt));
   const status = decision.kind === 'allow' ? 200 : decision.kind === 'deny' ? decision.status : 302;
-  return { ok: true as const, decision: decision.kind, status, rule: decision.rule, target: { host: parsed.target.host, path: parsed.target.path, method: parsed.target.method } };
+  const matched = rt.policy.rules.find((rule) => rule.label === decision.rule);
+  // Say so when a restrictive rule decided on a path that differs from its pattern only in case.
+  const caseNote = matched?.foldsCase && !matched.matchesPath(parsed.target.path, parsed.target.path)
+    ? `${matched.label} matches its path in any letter case (apps often route ${parsed.target.path} like its lower-case form), so it applies here too`
+    : undefined;
+  return {
+    ok: true as const,
+    decision: decision.kind,
+    status,
+    rule: decision.rule,
+    ...(caseNote ? { note: caseNote } : {}),
+    target: { host: parsed.target.host, path: parsed.target.path, method: parsed.target.method },
+  };
 }

@@ -105,6 +105,7 @@ export function createCheckHandler(ctx: AppContext): CheckHandler {
 
   return (req, res, endpoint, log) => {
     try {
+      ctx.checkPeers.seen(req, endpoint);
       const answered = check(req, endpoint, log);
       if (answered instanceof Promise) answered.then((a) => writeAnswer(res, a)).catch((error: unknown) => fail(res, log, error));
       else writeAnswer(res, answered);

@@ -11,7 +11,14 @@ export interface CompiledRule {
   readonly policy: Policy;
   readonly minRole: Role | undefined;
   matchesHost(host: string): boolean;
-  matchesPath(path: string): boolean;
+  /** `lowerPath` is `path` lower-cased, computed once per request by the caller. */
+  matchesPath(path: string, lowerPath: string): boolean;
+  /**
+   * A restrictive rule (deny, two_factor, subject, minRole) matches its path in any letter
+   * case, because many apps route `/ADMIN` to `/admin`; a permissive one matches exactly,
+   * so case never widens access.
+   */
+  readonly foldsCase: boolean;
   readonly methods: ReadonlySet<string> | undefined;
   readonly networks: NetworkList | undefined;
   readonly subjects: { users: ReadonlySet<string>; roles: ReadonlySet<string>; groups: ReadonlySet<string> } | undefined;
@@ -39,18 +46,29 @@ function domainMatcher(pattern: string): (host: string) => boolean {
 }
 
 /** A prefix matches on segment boundaries: `/api` matches `/api` and `/api/x`, never `/apix`. */
-function pathMatcher(pattern: string): (path: string) => boolean {
+function pathMatcher(pattern: string, foldCase: boolean): (path: string, lowerPath: string) => boolean {
   if (pattern.startsWith('^')) {
-    const regex = new RegExp(pattern);
+    const regex = new RegExp(pattern, foldCase ? 'i' : '');
     return (path) => regex.test(path);
   }
-  if (pattern.endsWith('/')) return (path) => path.startsWith(pattern);
-  const withSlash = `${pattern}/`;
-  return (path) => path === pattern || path.startsWith(withSlash);
+  // Lower-cased once here, so a case-insensitive match costs one comparison per request.
+  const prefix = foldCase ? pattern.toLowerCase() : pattern;
+  const pick = foldCase ? (_path: string, lower: string) => lower : (path: string) => path;
+  if (prefix.endsWith('/')) return (path, lower) => pick(path, lower).startsWith(prefix);
+  const withSlash = `${prefix}/`;
+  return (path, lower) => {
+    const p = pick(path, lower);
+    return p === prefix || p.startsWith(withSlash);
+  };
 }
 
-function any<T>(matchers: Array<(value: T) => boolean>): (value: T) => boolean {
-  return matchers.length === 1 ? matchers[0]! : (value) => matchers.some((m) => m(value));
+/** Whether a rule narrows access, so that matching more requests can only refuse more. */
+export function isRestrictive(rule: Pick<Rule, 'policy' | 'subject' | 'minRole'>): boolean {
+  return rule.policy === 'deny' || rule.policy === 'two_factor' || rule.subject !== undefined || rule.minRole !== undefined;
+}
+
+function any<A extends unknown[]>(matchers: Array<(...args: A) => boolean>): (...args: A) => boolean {
+  return matchers.length === 1 ? matchers[0]! : (...args) => matchers.some((m) => m(...args));
 }
 
 export function compileRule(rule: Rule, index: number): CompiledRule {
@@ -60,6 +78,7 @@ export function compileRule(rule: Rule, index: number): CompiledRule {
     const at = s.indexOf(':');
     return [s.slice(0, at), s.slice(at + 1)] as const;
   });
+  const foldsCase = isRestrictive(rule);
   const pick = (type: string) => new Set(subjects?.filter(([t]) => t === type).map(([, v]) => v) ?? []);
   return {
     index,
@@ -67,7 +86,8 @@ export function compileRule(rule: Rule, index: number): CompiledRule {
     policy: rule.policy,
     minRole: rule.minRole,
     matchesHost: any(domains.map(domainMatcher)),
-    matchesPath: paths ? any(paths.map(pathMatcher)) : () => true,
+    matchesPath: paths ? any(paths.map((p) => pathMatcher(p, foldsCase))) : () => true,
+    foldsCase,
     methods: rule.methods ? new Set(rule.methods) : undefined,
     networks: rule.networks ? new NetworkList(rule.networks) : undefined,
     subjects: subjects ? { users: pick('user'), roles: pick('role'), groups: pick('group') } : undefined,
@@ -89,12 +109,15 @@ const MAX_CACHED_HOSTS = 1024;
 export class AccessPolicy {
   readonly rules: readonly CompiledRule[];
   private readonly byHost = new Map<string, readonly CompiledRule[]>();
+  /** Some rule matches case variants: only then is a request's path lower-cased. */
+  private readonly foldsCase: boolean;
 
   constructor(
     rules: readonly Rule[],
     readonly defaultPolicy: Policy,
   ) {
     this.rules = rules.map(compileRule);
+    this.foldsCase = this.rules.some((rule) => rule.foldsCase);
   }
 
   rulesFor(host: string): readonly CompiledRule[] {
@@ -109,9 +132,10 @@ export class AccessPolicy {
   }
 
   match(query: RuleQuery, principal: Principal | null): RuleMatch {
+    const lowerPath = this.foldsCase ? query.path.toLowerCase() : query.path;
     for (const rule of this.rulesFor(query.host)) {
       if (rule.methods && !rule.methods.has(query.method)) continue;
-      if (!rule.matchesPath(query.path)) continue;
+      if (!rule.matchesPath(query.path, lowerPath)) continue;
       if (rule.networks && !rule.networks.has(query.clientIp)) continue;
       if (rule.subjects) {
         // An anonymous request cannot be told apart from the subject yet: ask it to log in

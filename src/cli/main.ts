@@ -13,6 +13,7 @@ import { check, configGet, configSet, modeSet, secret, tokenRotate } from './com
 import { hashPassword, userCommand } from './commands/user-commands.js';
 import { apiTokenCommand } from './commands/token-commands.js';
 import { recover } from './commands/recover.js';
+import { doctor } from './commands/doctor.js';
 import { createCliContext, RefusedError, UsageError, type CliContext } from './context.js';
 
 const USAGE = `usage: gatehouse <command>
@@ -31,6 +32,8 @@ const USAGE = `usage: gatehouse <command>
   hash-password [--password-stdin]     print the hash Gatehouse would store
   audit [--user U] [--event E] [--limit N] [--json]
   unban <username|ip>                  lift a brute-force ban
+  doctor [--url URL] [--token T] [--json]  judge the proxy's wiring from the checks the running server saw;
+                                       exit 1 on an error (each printed with its fix)
   recover [--user <name>]              break-glass, also while the server runs: userPassword mode, any pending
                                        mode switch cancelled, and a password for a new admin (or <name>, made an
                                        enabled admin without 2FA) that signs in once on /login, to set a new one`;
@@ -60,6 +63,8 @@ async function run(ctx: CliContext, argv: string[]): Promise<number> {
       return audit(ctx, argv.slice(1));
     case 'unban':
       return unban(ctx, argv.slice(1));
+    case 'doctor':
+      return doctor(ctx, argv.slice(1));
     case 'recover':
       return recover(ctx, argv.slice(1));
     case undefined:

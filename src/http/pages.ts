@@ -49,13 +49,15 @@ export function render(name: string, vars: Record<string, string | Html | undefi
 }
 
 const OPEN_BANNER = new Html(
-  '<div class="banner danger" role="alert"><strong>Open mode:</strong> Gatehouse is not checking anyone. Every visitor is an administrator. Switch to another mode in Settings before exposing it.</div>',
+  '<div class="banner danger" role="alert"><strong>Open mode:</strong> Gatehouse is not checking anyone. Every visitor is an administrator. Switch to another mode in <a href="/settings#mode">Settings</a> before exposing it.</div>',
 );
 
 /** A whole page: the layout around a named body template. */
 export function page(title: string, body: string, vars: Record<string, string | Html | undefined>, options: { openMode: boolean }): string {
   return render('layout', {
     title,
+    // The home page is titled "Gatehouse" already: no "Gatehouse · Gatehouse".
+    documentTitle: title === 'Gatehouse' ? title : `${title} · Gatehouse`,
     banner: options.openMode ? OPEN_BANNER : undefined,
     content: new Html(render(body, vars)),
   });

@@ -5,7 +5,7 @@ import { PUBLIC_DIR } from '../http/pages.js';
 
 const TYPES: Record<string, string> = { css: 'text/css; charset=utf-8', js: 'text/javascript; charset=utf-8', svg: 'image/svg+xml' };
 // An allow-list, read once: nothing outside it is ever served from disk.
-const ASSETS = ['style.css', 'settings.js', 'settings-api.js', 'settings-mode.js', 'settings-users.js', 'settings-rules.js', 'settings-more.js', 'passkeys.js', 'profile-tokens.js'];
+const ASSETS = ['style.css', 'settings.js', 'settings-api.js', 'settings-mode.js', 'settings-users.js', 'settings-rules.js', 'settings-more.js', 'settings-proxy.js', 'passkeys.js', 'profile-tokens.js'];
 
 export function assetRoutes(app: FastifyInstance): void {
   for (const name of ASSETS) {

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { TokenStrategy } from '../../strategies/token.js';
 import type { AppContext } from '../app-context.js';
 import { errorBox, redirectFormTargets, sendHtml, seeOther } from '../http/html-reply.js';
-import { page } from '../http/pages.js';
+import { Html, page, render } from '../http/pages.js';
 import { safeRedirectTarget } from '../http/safe-redirect.js';
 import { currentSession, endSession, sessionAllowing } from '../http/session-cookie.js';
 import { pendingLocation } from './login/finish-login.js';
@@ -50,7 +50,9 @@ export function portalRoutes(app: FastifyInstance, ctx: AppContext): void {
         ? `Signed in as ${session.principal.username} (${session.principal.role}).`
         : 'Not signed in.';
     const [link, linkText] = session ? ['/profile', 'Profile & security'] : ['/login', 'Sign in'];
-    return sendHtml(reply, 200, page('Gatehouse', 'home', { status, link, linkText }, { openMode: isOpen() }));
+    // Open mode is a first run: point at the few steps that make Gatehouse protect something.
+    const firstRun = isOpen() ? new Html(render('home-first-run', {})) : undefined;
+    return sendHtml(reply, 200, page('Gatehouse', 'home', { status, link, linkText, firstRun }, { openMode: isOpen() }));
   });
 
   app.get<{ Querystring: { rd?: string } }>('/login', (request, reply) => {

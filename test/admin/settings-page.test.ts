@@ -12,7 +12,7 @@ import { createAppFixture, type AppFixture } from '../support/app-fixture.js';
 import { enrolTotp, passwordStep, userNamed } from '../support/mfa.js';
 import { ALICE, BOB, cookieOf, PORTAL, signIn, userPasswordFixture, VICTOR } from '../support/user-password.js';
 
-const SCRIPTS = ['settings.js', 'settings-api.js', 'settings-mode.js', 'settings-users.js', 'settings-rules.js', 'settings-more.js'];
+const SCRIPTS = ['settings.js', 'settings-api.js', 'settings-mode.js', 'settings-users.js', 'settings-rules.js', 'settings-more.js', 'settings-proxy.js'];
 
 describe('GET /settings', () => {
   let fx: AppFixture;
@@ -62,7 +62,7 @@ describe('GET /settings', () => {
   it('every tab is a real tab button controlling a labelled panel; every input has a label', async () => {
     const html = await readFile(join(PUBLIC_DIR, 'settings.html'), 'utf8');
     const tabs = [...html.matchAll(/<button type="button" role="tab" id="tab-(\w+)" aria-controls="panel-(\w+)" aria-selected="(true|false)"/g)];
-    expect(tabs.map((m) => m[1])).toEqual(['mode', 'users', 'rules', 'oidc', 'tokens', 'security', 'audit']);
+    expect(tabs.map((m) => m[1])).toEqual(['mode', 'users', 'rules', 'oidc', 'tokens', 'security', 'audit', 'proxy']);
     expect(tabs.every((m) => m[1] === m[2])).toBe(true);
     expect(tabs.filter((m) => m[3] === 'true')).toHaveLength(1);
     for (const [, name] of tabs) expect(html).toMatch(new RegExp(`role="tabpanel" id="panel-${name}" aria-labelledby="tab-${name}"`));

@@ -1,14 +1,16 @@
 /**
- * README.md shows the proxy configs the e2e tests run. Each snippet is the
- * part of a template in test/e2e/proxies/ between its gatehouse-snippet
- * markers, with the README's example values in place of the placeholders;
- * the README must show exactly that, as a whole fenced block, so editing one
- * without the other fails here.
+ * README.md shows the proxy configs the e2e tests run. The nginx and Caddy
+ * snippets are examples/nginx/gatehouse.conf and examples/caddy/Caddyfile with
+ * README's example.com names; the Traefik ones are the parts of the templates in
+ * test/e2e/proxies/ between their gatehouse-snippet markers, and configure what
+ * examples/traefik/docker-compose.yml's labels do. The README must show exactly
+ * that, as a whole fenced block, so editing one without the other fails here.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CADDY_TEMPLATE, extractSnippet, NGINX_TEMPLATE, renderTemplate, TRAEFIK_DYNAMIC_TEMPLATE, TRAEFIK_LABELS_TEMPLATE } from '../support/proxies.js';
+import { EXAMPLE_NAMES, renderCaddyExample, renderNginxExample, traefikExampleLabels } from '../support/examples.js';
+import { extractSnippet, renderTemplate, TRAEFIK_DYNAMIC_TEMPLATE, TRAEFIK_LABELS_TEMPLATE } from '../support/proxies.js';
 import { parseTraefikFileProvider, parseTraefikLabels } from '../support/traefik-harness.js';
 
 const README = join(import.meta.dirname, '..', '..', 'README.md');
@@ -21,12 +23,18 @@ const README_VALUES = {
   PORTAL_HOST: 'auth.example.com',
 };
 
+const README_TARGETS = { gatehouse: README_VALUES.GATEHOUSE, upstream: README_VALUES.UPSTREAM };
+
 const SNIPPETS = [
-  { name: 'Traefik docker labels', template: TRAEFIK_LABELS_TEMPLATE, fence: 'yaml', values: { GATEHOUSE: README_VALUES.GATEHOUSE, APP_HOST: README_VALUES.APP_HOST, PORTAL_HOST: README_VALUES.PORTAL_HOST } },
-  { name: 'Traefik file provider', template: TRAEFIK_DYNAMIC_TEMPLATE, fence: 'yaml', values: README_VALUES },
-  { name: 'nginx', template: NGINX_TEMPLATE, fence: 'nginx', values: { ...README_VALUES, LISTEN: '80' } },
-  { name: 'Caddy', template: CADDY_TEMPLATE, fence: 'caddyfile', values: { GATEHOUSE: README_VALUES.GATEHOUSE, UPSTREAM: README_VALUES.UPSTREAM, APP_SITE: README_VALUES.APP_HOST, PORTAL_SITE: README_VALUES.PORTAL_HOST } },
+  { name: 'Traefik docker labels', fence: 'yaml', text: () => fromTemplate(TRAEFIK_LABELS_TEMPLATE, { GATEHOUSE: README_VALUES.GATEHOUSE, APP_HOST: README_VALUES.APP_HOST, PORTAL_HOST: README_VALUES.PORTAL_HOST }) },
+  { name: 'Traefik file provider', fence: 'yaml', text: () => fromTemplate(TRAEFIK_DYNAMIC_TEMPLATE, README_VALUES) },
+  { name: 'nginx', fence: 'nginx', text: async () => (await renderNginxExample({ ...README_TARGETS, listen: '80', appHost: README_VALUES.APP_HOST, portalHost: README_VALUES.PORTAL_HOST })).trim() },
+  { name: 'Caddy', fence: 'caddyfile', text: async () => (await renderCaddyExample({ ...README_TARGETS, appSite: README_VALUES.APP_HOST, portalSite: README_VALUES.PORTAL_HOST })).trim() },
 ] as const;
+
+async function fromTemplate(template: string, values: Record<string, string>): Promise<string> {
+  return renderTemplate(extractSnippet(await readFile(template, 'utf8')), values);
+}
 
 async function proxiesSection(): Promise<string> {
   const text = await readFile(README, 'utf8');
@@ -38,8 +46,8 @@ async function proxiesSection(): Promise<string> {
   return text.slice(start, end);
 }
 
-async function readmeSnippet(snippet: (typeof SNIPPETS)[number]): Promise<string> {
-  return renderTemplate(extractSnippet(await readFile(snippet.template, 'utf8')), snippet.values);
+function readmeSnippet(snippet: (typeof SNIPPETS)[number]): Promise<string> {
+  return snippet.text();
 }
 
 describe('README proxy snippets', () => {
@@ -66,6 +74,19 @@ describe('README proxy snippets', () => {
       expect(labels.routers[name], `router ${name} in the labels`).toEqual({ rule: router.rule, middlewares: router.middlewares });
     }
     expect(Object.keys(labels.routers).sort()).toEqual(Object.keys(file.routers).sort());
+  });
+
+  it('the Traefik labels README shows are the ones examples/traefik runs', async () => {
+    const readme = parseTraefikLabels(await fromTemplate(TRAEFIK_LABELS_TEMPLATE, { GATEHOUSE: EXAMPLE_NAMES.gatehouse, APP_HOST: EXAMPLE_NAMES.appHost, PORTAL_HOST: EXAMPLE_NAMES.portalHost }));
+    expect(await traefikExampleLabels()).toEqual(readme);
+  });
+
+  it('the nginx snippet is the fastest correct configuration: connections to Gatehouse are kept open', async () => {
+    const nginx = await readmeSnippet(SNIPPETS[2]);
+    expect(nginx).toMatch(/upstream gatehouse \{[^}]*keepalive \d+;[^}]*\}/);
+    const authz = /location = \/internal\/authz \{[^}]*\}/.exec(nginx)![0];
+    expect(authz).toContain('proxy_http_version 1.1;');
+    expect(authz).toContain('proxy_set_header Connection "";');
   });
 
   it('points every proxy at the endpoint DESIGN.md assigns it', async () => {

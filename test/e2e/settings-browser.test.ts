@@ -127,7 +127,7 @@ describe('settings page in Chromium through nginx', () => {
     expect(await page().evaluate(() => document.activeElement?.id)).toBe('tab-users');
     expect(await page().locator('#panel-users').isVisible()).toBe(true);
     await page().keyboard.press('End');
-    expect(await page().evaluate(() => document.activeElement?.id)).toBe('tab-audit');
+    expect(await page().evaluate(() => document.activeElement?.id)).toBe('tab-proxy');
     await page().keyboard.press('Home');
     expect(await page().evaluate(() => document.activeElement?.id)).toBe('tab-mode');
     expect(await page().locator('[role=tab][tabindex="0"]').count()).toBe(1);

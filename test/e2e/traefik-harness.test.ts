@@ -1,15 +1,15 @@
 /**
- * The Traefik-faithful harness (test/support/traefik-harness.ts) running
- * test/e2e/proxies/traefik-dynamic.yml.template (the file-provider config
- * README.md shows): forwardAuth → /api/authz/forward-auth of a real Gatehouse
+ * The Traefik-faithful harness (test/support/traefik-harness.ts) running the
+ * routing of examples/traefik/docker-compose.yml's labels (README.md's labels and
+ * file-provider snippets configure the same, see readme-snippets.test.ts): forwardAuth → /api/authz/forward-auth of a real Gatehouse
  * in token mode, a recording upstream app, and the portal router. The cases
  * every proxy shares are in proxy-contract.ts; here is what the harness
  * records of the check request itself.
  */
-import { readFile } from 'node:fs/promises';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { APP_HOST, PORTAL_HOST, renderTemplate, TRAEFIK_DYNAMIC_TEMPLATE } from '../support/proxies.js';
-import { parseTraefikFileProvider, startTraefikHarness, type TraefikHarness } from '../support/traefik-harness.js';
+import { traefikExampleConfig } from '../support/examples.js';
+import { APP_HOST, PORTAL_HOST } from '../support/proxies.js';
+import { startTraefikHarness, type TraefikHarness } from '../support/traefik-harness.js';
 import { proxyContract } from './proxy-contract.js';
 
 let traefik: TraefikHarness;
@@ -23,10 +23,7 @@ proxyContract(
     // untouched: see README. nginx and Caddy configs drop it; not asserted here.
     dropsUnderscoreHeaders: false,
     startProxy: async ({ gatehousePort, upstreamPort, port }) => {
-      const template = await readFile(TRAEFIK_DYNAMIC_TEMPLATE, 'utf8');
-      const config = parseTraefikFileProvider(
-        renderTemplate(template, { GATEHOUSE: `127.0.0.1:${gatehousePort}`, UPSTREAM: `127.0.0.1:${upstreamPort}`, APP_HOST, PORTAL_HOST }),
-      );
+      const config = await traefikExampleConfig({ gatehouse: `http://127.0.0.1:${gatehousePort}`, whoami: `http://127.0.0.1:${upstreamPort}` }, { appHost: APP_HOST, portalHost: PORTAL_HOST });
       traefik = await startTraefikHarness({ config, port });
       return traefik;
     },

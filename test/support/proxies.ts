@@ -22,6 +22,7 @@ import type { EnvSettings } from '../../src/env.js';
 import { createCliContext } from '../../src/cli/context.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import type { NewUser } from '../../src/users/user-service.js';
+import { renderCaddyExample, renderNginxExample } from './examples.js';
 import { SYSTEM_BINARIES } from './system-binaries.js';
 
 export const TEMPLATES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'e2e', 'proxies');
@@ -346,22 +347,24 @@ export interface ProxyOptions {
   /** Server names for the protected app and the portal (default APP_HOST / PORTAL_HOST). */
   appHost?: string;
   portalHost?: string;
+  /** Changes the rendered example before the proxy runs it (a deliberately broken wiring). */
+  alter?: (config: string) => string;
 }
 
-/** nginx (`auth_request` → `/api/authz/auth-request`) from test/e2e/proxies/nginx.conf.template. */
+/** nginx (`auth_request` → `/api/authz/auth-request`) running examples/nginx/gatehouse.conf inside test/e2e/proxies/nginx.conf.template. */
 export async function startNginx(options: ProxyOptions): Promise<ProxyHandle> {
   const binary = requireBinary('nginx');
   const port = options.port ?? (await freePort());
   const prefix = await mkdtemp(join(tmpdir(), 'gatehouse-e2e-nginx-'));
   await mkdir(join(prefix, 'logs'), { recursive: true });
-  const configText = renderTemplate(await readFile(NGINX_TEMPLATE, 'utf8'), {
-    PREFIX: prefix,
-    LISTEN: `127.0.0.1:${port}`,
-    GATEHOUSE: `127.0.0.1:${options.gatehousePort}`,
-    UPSTREAM: `127.0.0.1:${options.upstreamPort}`,
-    APP_HOST: options.appHost ?? APP_HOST,
-    PORTAL_HOST: options.portalHost ?? PORTAL_HOST,
+  const site = await renderNginxExample({
+    listen: `127.0.0.1:${port}`,
+    gatehouse: `127.0.0.1:${options.gatehousePort}`,
+    upstream: `127.0.0.1:${options.upstreamPort}`,
+    appHost: options.appHost ?? APP_HOST,
+    portalHost: options.portalHost ?? PORTAL_HOST,
   });
+  const configText = renderTemplate(await readFile(NGINX_TEMPLATE, 'utf8'), { PREFIX: prefix, SITE_CONFIG: options.alter ? options.alter(site) : site });
   const confFile = join(prefix, 'nginx.conf');
   await writeFile(confFile, configText);
   const proc = spawnManaged(binary, ['-p', `${prefix}/`, '-c', confFile, '-e', join(prefix, 'error.log')], { ...process.env });
@@ -386,17 +389,18 @@ export async function startNginx(options: ProxyOptions): Promise<ProxyHandle> {
 
 // ---------------------------------------------------------------- Caddy
 
-/** Caddy (`forward_auth` → `/api/authz/forward-auth`) from test/e2e/proxies/Caddyfile.template. */
+/** Caddy (`forward_auth` → `/api/authz/forward-auth`) running examples/caddy/Caddyfile inside test/e2e/proxies/Caddyfile.template. */
 export async function startCaddy(options: ProxyOptions): Promise<ProxyHandle> {
   const binary = requireBinary('caddy');
   const port = options.port ?? (await freePort());
   const home = await mkdtemp(join(tmpdir(), 'gatehouse-e2e-caddy-'));
-  const configText = renderTemplate(await readFile(CADDY_TEMPLATE, 'utf8'), {
-    APP_SITE: `http://${APP_HOST}:${port}`,
-    PORTAL_SITE: `http://${PORTAL_HOST}:${port}`,
-    GATEHOUSE: `127.0.0.1:${options.gatehousePort}`,
-    UPSTREAM: `127.0.0.1:${options.upstreamPort}`,
+  const site = await renderCaddyExample({
+    appSite: `http://${options.appHost ?? APP_HOST}:${port}`,
+    portalSite: `http://${options.portalHost ?? PORTAL_HOST}:${port}`,
+    gatehouse: `127.0.0.1:${options.gatehousePort}`,
+    upstream: `127.0.0.1:${options.upstreamPort}`,
   });
+  const configText = renderTemplate(await readFile(CADDY_TEMPLATE, 'utf8'), { SITE_CONFIG: options.alter ? options.alter(site) : site });
   const confFile = join(home, 'Caddyfile');
   await writeFile(confFile, configText);
   const env = {
