@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type RunningRedis } from '../support/redis.js';
-import { startReplica, type Replica } from '../support/replica.js';
+import type { Replica } from '../support/replica.js';
 import { startTcpCut, type TcpCut } from '../support/tcp-cut.js';
-import { checkStatus, http, REPLICA_SECRET, tokenModeDataDir, tokenSession } from '../support/replica-http.js';
+import { checkStatus, http, REPLICA_SECRET, startTokenReplica, stopReplicas, tokenSession } from '../support/replica-http.js';
 import { INSTANCE_TOKEN, PORTAL_ORIGIN } from '../support/portal.js';
 
 const GRACE_MS = 3_000;
@@ -30,13 +30,12 @@ describe('Redis outage: two replicas fail closed and recover without a restart',
     redisDir = await mkdtemp(join(tmpdir(), 'gh-redis-'));
     redis = await startRedis({ dir: redisDir });
     const env = { GATEHOUSE_REDIS_URL: redis.url, GATEHOUSE_SESSION_SECRET: REPLICA_SECRET, GATEHOUSE_REDIS_GRACE: `${GRACE_MS / 1000}s` };
-    [a, b] = await Promise.all([startReplica(env, { dataDir: await tokenModeDataDir() }), startReplica(env, { dataDir: await tokenModeDataDir() })]);
+    [a, b] = await Promise.all([startTokenReplica(env), startTokenReplica(env)]);
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
+    await stopReplicas(a, b);
     await redis?.close();
-    for (const replica of [a, b]) if (replica) await rm(replica.dataDir, { recursive: true, force: true });
     await rm(redisDir, { recursive: true, force: true });
   });
 
@@ -110,14 +109,13 @@ describe('Redis partition: a session revoked on A while B could not hear it is r
     link = await startTcpCut(redis.port);
     const env = { GATEHOUSE_SESSION_SECRET: REPLICA_SECRET, GATEHOUSE_REDIS_GRACE: '60s' };
     [a, b] = await Promise.all([
-      startReplica({ ...env, GATEHOUSE_REDIS_URL: redis.url }, { dataDir: await tokenModeDataDir() }),
-      startReplica({ ...env, GATEHOUSE_REDIS_URL: `redis://127.0.0.1:${link.port}/0` }, { dataDir: await tokenModeDataDir() }),
+      startTokenReplica({ ...env, GATEHOUSE_REDIS_URL: redis.url }),
+      startTokenReplica({ ...env, GATEHOUSE_REDIS_URL: `redis://127.0.0.1:${link.port}/0` }),
     ]);
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    for (const replica of [a, b]) if (replica) await rm(replica.dataDir, { recursive: true, force: true });
+    await stopReplicas(a, b);
     await link?.close();
     await redis?.close();
   });

@@ -1,11 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatehouse } from '../support/cli.js';
 import { startRedis, type RunningRedis } from '../support/redis.js';
 import { startReplica, type Replica } from '../support/replica.js';
-import { http, REPLICA_SECRET, tokenModeDataDir } from '../support/replica-http.js';
+import { http, REPLICA_SECRET, startTokenReplica, stopReplicas } from '../support/replica-http.js';
 import { INSTANCE_TOKEN, PORTAL_ORIGIN } from '../support/portal.js';
 
 const WINDOW_S = 3;
@@ -37,13 +37,12 @@ describe('two replicas share the pending mode switch and the audit trail through
     redis = await startRedis();
     env = { GATEHOUSE_REDIS_URL: redis.url, GATEHOUSE_SESSION_SECRET: REPLICA_SECRET };
     // A's data dir is imported into the empty Redis; B joins with an empty one.
-    a = await startReplica(env, { dataDir: await tokenModeDataDir({ security: { switchConfirmWindow: `${WINDOW_S}s` } }) });
+    a = await startTokenReplica(env, { security: { switchConfirmWindow: `${WINDOW_S}s` } });
     b = await startReplica(env);
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    if (a) await rm(a.dataDir, { recursive: true, force: true });
+    await stopReplicas(a, b);
     await redis?.close();
   });
 

@@ -38,7 +38,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { otherLoad, processCpuMicros, snapshot } from './cpu-usage.js';
-import { httpRequest, setCookieValue, startPinnedServer, type BenchServer } from './servers.js';
+import { gatehouseEnv, httpRequest, setCookieValue, startPinnedServer, type BenchServer } from './servers.js';
 import { startLoginStorm, type RunningStorm, type StormResult } from './storm.js';
 import { assertWrkInstalled, runWrk, type WrkResult } from './wrk.js';
 import { runRedisCase } from './redis-case.js';
@@ -437,16 +437,12 @@ async function main(): Promise<void> {
     started.push(bare);
     const floor = await startPinnedServer('Node http floor', join(ROOT, 'test/bench/floor-server.mjs'), SERVER_CPU, { ...process.env, NODE_ENV: 'production' });
     started.push(floor);
-    const gatehouse = await startPinnedServer('Gatehouse', join(ROOT, 'test/bench/gatehouse-server.mjs'), SERVER_CPU, {
-      ...process.env,
-      NODE_ENV: 'production',
-      GATEHOUSE_DATA_DIR: dataDir,
-      GATEHOUSE_PORT: '0',
-      GATEHOUSE_HOST: '127.0.0.1',
-      GATEHOUSE_LOG_LEVEL: 'warn',
-      GATEHOUSE_SESSION_SECRET: randomBytes(36).toString('base64url'), // 48 characters
-      GATEHOUSE_PORTAL_URL: PORTAL_URL,
-    });
+    const gatehouse = await startPinnedServer(
+      'Gatehouse',
+      join(ROOT, 'test/bench/gatehouse-server.mjs'),
+      SERVER_CPU,
+      gatehouseEnv({ dataDir, secret: randomBytes(36).toString('base64url') /* 48 characters */, portalUrl: PORTAL_URL }),
+    );
     started.push(gatehouse);
     const sessionCookie = await loginWithPassword(gatehouse.port, password);
     await checkSessionWorks(gatehouse.port, sessionCookie);

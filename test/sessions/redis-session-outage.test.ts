@@ -1,43 +1,35 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisConnection } from '../../src/backend/redis-connection.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/backend/store-unavailable.js';
 import { RedisSessionStore } from '../../src/sessions/redis-session-store.js';
 import { SessionManager } from '../../src/sessions/session-manager.js';
 import { systemRandom } from '../../src/crypto/random.js';
 import { TOKEN_PRINCIPAL } from '../../strategies/token.js';
-import { startRedis, type RunningRedis } from '../support/redis.js';
+import { useRedis } from '../support/redis-connections.js';
 import { startTcpCut, type TcpCut } from '../support/tcp-cut.js';
 
 const timeouts = () => ({ ttlMs: 3_600_000, idleMs: 600_000 });
 const newSession = { mode: 'token' as const, principal: TOKEN_PRINCIPAL, amr: ['tok'], acr: 'aal2' as const, mfaAt: null, ip: '203.0.113.9', userAgent: 'test' };
 
 describe('Redis session store during an outage', () => {
-  let redis: RunningRedis;
+  const bed = useRedis();
   let link: TcpCut;
-  const closers: Array<() => Promise<void>> = [];
 
   async function replica(port: number) {
-    const connection = new RedisConnection({ url: `redis://127.0.0.1:${port}/0`, prefix: 'gatehouse:' });
-    await connection.connect();
+    const connection = await bed.connect('gatehouse:', port);
     const store = new RedisSessionStore(connection, Date.now, 0, 0);
     await store.load();
-    closers.push(() => store.close(), () => connection.close());
+    bed.later(() => store.close());
     return { connection, store, sessions: new SessionManager(store, { now: Date.now, random: systemRandom, timeouts }) };
   }
 
   beforeAll(async () => {
-    redis = await startRedis();
-    link = await startTcpCut(redis.port);
-  });
-  afterAll(async () => {
-    for (const close of closers.reverse()) await close();
-    await link.close();
-    await redis.close();
+    link = await startTcpCut(bed.server.port);
+    bed.later(() => link.close());
   });
 
   it('split-brain-session: a login or logout that cannot reach Redis fails whole and changes no replica', async () => {
     const cut = await replica(link.port);
-    const other = await replica(redis.port);
+    const other = await replica(bed.server.port);
     const { cookieValue, record } = await cut.sessions.create(newSession);
     await expect.poll(() => other.sessions.verify(cookieValue, 'token')?.id, { timeout: 2_000 }).toBe(record.id);
 
