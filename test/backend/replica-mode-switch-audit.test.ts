@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,7 +61,8 @@ describe('two replicas share the pending mode switch and the audit trail through
       expect(events).toContain('mode.switch');
       expect(events).toContain('mode.confirm');
     }
-    const cli = await gatehouse(await mkdtemp(join(tmpdir(), 'gh-cli-')), ['audit', '--event', 'mode', '--json'], '', { GATEHOUSE_REDIS_URL: redis.url });
+    const cliDir = await mkdtemp(join(tmpdir(), 'gh-cli-'));
+    const cli = await gatehouse(cliDir, ['audit', '--event', 'mode', '--json'], '', { GATEHOUSE_REDIS_URL: redis.url }).finally(() => rm(cliDir, { recursive: true, force: true }));
     expect(cli.code).toBe(0);
     expect(cli.stdout).toContain('"mode.switch"');
     expect(cli.stdout).toContain('"mode.confirm"');
