@@ -72,6 +72,11 @@ describe('Redis outage: two replicas fail closed and recover without a restart',
     expect(logout.status).toBe(503);
     expect(logout.json()).toMatchObject({ error: 'store_unavailable' });
 
+    // An admin change is refused whole too (the config lives in Redis).
+    const rules = await http(a.url, 'PUT', '/api/admin/rules', { 'content-type': 'application/json', origin: PORTAL_ORIGIN, authorization: `Bearer ${INSTANCE_TOKEN}` }, JSON.stringify({ rules: [{ domain: 'app.example.com', policy: 'deny' }] }));
+    expect(rules.status).toBe(503);
+    expect(rules.json()).toMatchObject({ error: 'store_unavailable' });
+
     // After the grace, checks answer 503, never a pass.
     await expect.poll(() => checkStatus(b.url, cookie), { timeout: GRACE_MS + 3_000 }).toBe(503);
     const closed = await http(a.url, 'GET', '/api/authz/forward-auth', { 'x-forwarded-method': 'GET', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'app.example.com', 'x-forwarded-uri': '/', cookie: cookie! });
@@ -84,6 +89,8 @@ describe('Redis outage: two replicas fail closed and recover without a restart',
     expect(await checkStatus(a.url, cookie)).toBe(200);
     expect(await checkStatus(b.url, cookie)).toBe(200);
     expect((await tokenSession(b.url)).answer.status).toBe(200);
+    // The refused rule change never happened.
+    expect(await checkStatus(b.url, cookie)).toBe(200);
 
     for (const replica of [a, b]) {
       expect(replica.output()).not.toContain('[ioredis]');
