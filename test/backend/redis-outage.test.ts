@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type RunningRedis } from '../support/redis.js';
-import type { Replica } from '../support/replica.js';
+import { startReplica, type Replica } from '../support/replica.js';
+import { seedUsers } from '../support/cli-accounts.js';
 import { startTcpCut, type TcpCut } from '../support/tcp-cut.js';
-import { checkStatus, http, REPLICA_SECRET, startTokenReplica, stopReplicas, tokenSession } from '../support/replica-http.js';
-import { INSTANCE_TOKEN, PORTAL_ORIGIN } from '../support/portal.js';
+import { checkStatus, http, REPLICA_SECRET, startTokenReplica, stopReplicas, tokenModeDataDir, tokenSession } from '../support/replica-http.js';
+import { INSTANCE_TOKEN, PORTAL_ORIGIN, rawForwardAuthHeaders } from '../support/portal.js';
 
 const GRACE_MS = 3_000;
 
@@ -145,4 +146,33 @@ describe('Redis partition: a session revoked on A while B could not hear it is r
     await expect.poll(() => checkStatus(b.url, cookie), { timeout: 3_000 }).not.toBe(200);
     expect(await checkStatus(b.url, kept)).toBe(200);
   }, 60_000);
+});
+
+describe('Redis outage: a check that needs the store (a Basic pair to verify and audit) answers 503, not 500', () => {
+  let redis: RunningRedis;
+  let replica: Replica;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    const dataDir = await tokenModeDataDir({ mode: 'userPassword', token: undefined });
+    await seedUsers(dataDir, [{ username: 'alice', password: 'correct horse battery staple', role: 'admin' }]);
+    replica = await startReplica({ GATEHOUSE_REDIS_URL: redis.url, GATEHOUSE_SESSION_SECRET: REPLICA_SECRET }, { dataDir });
+  }, 60_000);
+
+  afterAll(async () => {
+    await replica?.stop();
+    if (replica) await rm(replica.dataDir, { recursive: true, force: true });
+    await redis?.close();
+  });
+
+  it('wrong Basic credentials during the outage are refused with 503 store_unavailable', async () => {
+    const basic = (password: string) => ({ ...rawForwardAuthHeaders('https://app.example.com/'), authorization: `Basic ${Buffer.from(`alice:${password}`).toString('base64')}` });
+    expect((await http(replica.url, 'GET', '/api/authz/forward-auth', basic('wrong password'))).status).toBe(401);
+    await redis.close();
+    await expect.poll(async () => (await http(replica.url, 'GET', '/api/health')).status, { timeout: 2_000 }).toBe(503);
+    const answer = await http(replica.url, 'GET', '/api/authz/forward-auth', basic('another wrong one'));
+    expect(answer.status).toBe(503);
+    expect(answer.json()).toMatchObject({ error: 'store_unavailable' });
+    expect(replica.output()).not.toContain('forward-auth check failed');
+  }, 30_000);
 });
