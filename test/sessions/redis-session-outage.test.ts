@@ -63,4 +63,22 @@ describe('Redis session store during an outage', () => {
     const stored = JSON.parse((await cut.connection.client.get(`gatehouse:session:${record.id}`))!) as { lastSeenAt: number };
     expect(stored.lastSeenAt).toBe(seenAt);
   });
+
+  it('a revocation whose notice was missed is caught by the periodic resync', async () => {
+    const connection = await bed.connect('periodic:');
+    const store = new RedisSessionStore(connection, Date.now, 0, 200);
+    await store.load();
+    bed.later(() => store.close());
+    const sessions = new SessionManager(store, { now: Date.now, random: systemRandom, timeouts });
+    const gone = await sessions.create(newSession);
+    const kept = await sessions.create(newSession);
+    const keptRecord = store.get(kept.record.id);
+    // Deleted behind the store's back: no notice on the channel.
+    await connection.client.del(`periodic:session:${gone.record.id}`);
+    expect(sessions.verify(gone.cookieValue, 'token')).not.toBeNull();
+    await expect.poll(() => sessions.verify(gone.cookieValue, 'token'), { timeout: 3_000 }).toBeNull();
+    expect(sessions.verify(kept.cookieValue, 'token')?.id).toBe(kept.record.id);
+    // An unchanged session keeps its in-memory object across resyncs.
+    expect(store.get(kept.record.id)).toBe(keptRecord);
+  });
 });
