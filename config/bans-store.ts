@@ -1,7 +1,6 @@
-import { FileDocuments } from './file-documents.js';
 import { z } from 'zod';
-import { formatIssues } from './schema.js';
-import { InvalidDocumentError } from './document-store.js';
+import { FileDocuments } from './file-documents.js';
+import { schemaCodec } from './schema-codec.js';
 import { WatchedDocument } from './watched-document.js';
 
 export const BansFileSchema = z.strictObject({
@@ -13,13 +12,6 @@ export type BansFile = z.infer<typeof BansFileSchema>;
 /** bans.json: active brute-force bans, so they survive a restart and `gatehouse unban` can lift them. */
 export class BansStore extends WatchedDocument<BansFile> {
   constructor(dataDir: string) {
-    super(new FileDocuments(dataDir).document('bans.json', {
-      decode: (raw, file) => {
-        const result = BansFileSchema.safeParse(raw);
-        if (!result.success) throw new InvalidDocumentError(file, formatIssues(result.error));
-        return result.data;
-      },
-      initial: () => ({ version: 1, bans: [] }),
-    }));
+    super(new FileDocuments(dataDir).document('bans.json', schemaCodec(BansFileSchema, () => ({ version: 1, bans: [] }))));
   }
 }

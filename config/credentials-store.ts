@@ -1,5 +1,5 @@
-import { formatIssues } from './schema.js';
-import { InvalidDocumentError, type DocumentCodec } from './document-store.js';
+import type { DocumentCodec } from './document-store.js';
+import { schemaCodec } from './schema-codec.js';
 import type { DocumentBackend } from './document-backend.js';
 import { documentsIn } from './file-documents.js';
 import { CredentialsFileSchema, type CredentialsFile } from './mfa-schema.js';
@@ -7,14 +7,7 @@ import { WatchedDocument } from './watched-document.js';
 
 export const CREDENTIALS_FILE = 'credentials.json';
 
-export const credentialsCodec: DocumentCodec<CredentialsFile> = {
-  decode: (raw, file) => {
-    const result = CredentialsFileSchema.safeParse(raw);
-    if (!result.success) throw new InvalidDocumentError(file, formatIssues(result.error));
-    return result.data;
-  },
-  initial: () => ({ version: 1, totp: [], recovery: [], passkeys: [] }),
-};
+export const credentialsCodec: DocumentCodec<CredentialsFile> = schemaCodec(CredentialsFileSchema, () => ({ version: 1, totp: [], recovery: [], passkeys: [] }));
 
 /** credentials.json: TOTP secrets (encrypted), recovery code hashes, passkeys. */
 export class CredentialsStore extends WatchedDocument<CredentialsFile> {

@@ -14,6 +14,15 @@ export class InvalidDocumentError extends Error {
   }
 }
 
+/** Parses a stored document's text; text that is not JSON is an InvalidDocumentError naming `location`. */
+export function parseDocumentJson(text: string, location: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InvalidDocumentError(location, [`(root): not valid JSON (${(error as Error).message})`]);
+  }
+}
+
 export interface DocumentCodec<T> {
   /** Turns parsed JSON into a valid document (migrating old versions) or throws InvalidDocumentError. */
   decode(raw: unknown, file: string): T;
@@ -31,13 +40,7 @@ class ValidatedJsonFile<T> implements Adapter<T> {
   async read(): Promise<T | null> {
     const text = await readTextIfExists(this.file);
     if (text === null) return null;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch (error) {
-      throw new InvalidDocumentError(this.file, [`(root): not valid JSON (${(error as Error).message})`]);
-    }
-    return this.codec.decode(raw, this.file);
+    return this.codec.decode(parseDocumentJson(text, this.file), this.file);
   }
 
   async write(data: T): Promise<void> {

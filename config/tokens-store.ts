@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ROLES } from '../strategies/types.js';
-import { formatIssues } from './schema.js';
-import { InvalidDocumentError, type DocumentCodec } from './document-store.js';
+import type { DocumentCodec } from './document-store.js';
+import { schemaCodec } from './schema-codec.js';
 import type { DocumentBackend } from './document-backend.js';
 import { documentsIn } from './file-documents.js';
 import { WatchedDocument } from './watched-document.js';
@@ -25,14 +25,7 @@ export type TokensFile = z.infer<typeof TokensFileSchema>;
 
 export const TOKENS_FILE = 'tokens.json';
 
-export const tokensCodec: DocumentCodec<TokensFile> = {
-  decode: (raw, file) => {
-    const result = TokensFileSchema.safeParse(raw);
-    if (!result.success) throw new InvalidDocumentError(file, formatIssues(result.error));
-    return result.data;
-  },
-  initial: () => ({ version: 1, tokens: [] }),
-};
+export const tokensCodec: DocumentCodec<TokensFile> = schemaCodec(TokensFileSchema, () => ({ version: 1, tokens: [] }));
 
 /** tokens.json: API tokens for scripts, beside users.json. */
 export class TokensStore extends WatchedDocument<TokensFile> {

@@ -1,19 +1,13 @@
-import { formatIssues } from './schema.js';
-import { InvalidDocumentError, type DocumentCodec } from './document-store.js';
+import type { DocumentCodec } from './document-store.js';
 import type { DocumentBackend } from './document-backend.js';
 import { documentsIn } from './file-documents.js';
+import { schemaCodec } from './schema-codec.js';
 import { UsersFileSchema, type UsersFile } from './users-schema.js';
 import { WatchedDocument } from './watched-document.js';
 
 export const USERS_FILE = 'users.json';
 
-export function decodeUsers(raw: unknown, file: string): UsersFile {
-  const result = UsersFileSchema.safeParse(raw);
-  if (!result.success) throw new InvalidDocumentError(file, formatIssues(result.error));
-  return result.data;
-}
-
-export const usersCodec: DocumentCodec<UsersFile> = { decode: decodeUsers, initial: () => ({ version: 1, users: [] }) };
+export const usersCodec: DocumentCodec<UsersFile> = schemaCodec(UsersFileSchema, () => ({ version: 1, users: [] }));
 
 /** users.json: local accounts, shared by the server and the CLI. */
 export class UsersStore extends WatchedDocument<UsersFile> {

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { readTextIfExists } from '../../config/atomic-file.js';
-import { InvalidDocumentError } from '../../config/document-store.js';
+import { InvalidDocumentError, parseDocumentJson } from '../../config/document-store.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { IMPORT_DOCUMENTS } from './redis-document-scripts.js';
 import type { RedisDocuments } from './redis-documents.js';
@@ -24,13 +24,7 @@ async function readDataDir(dataDir: string, shared: readonly SharedDocument[]): 
     const file = join(dataDir, name);
     const text = await readTextIfExists(file);
     if (text === null) continue;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch (error) {
-      throw new InvalidDocumentError(file, [`(root): not valid JSON (${(error as Error).message})`]);
-    }
-    found.push({ name, json: JSON.stringify(codec.decode(raw, file)) });
+    found.push({ name, json: JSON.stringify(codec.decode(parseDocumentJson(text, file), file)) });
   }
   return found;
 }
@@ -59,8 +53,10 @@ async function differing(options: ImportOptions, local: ReadonlyArray<{ name: st
  * On the first start against a Redis that holds no Gatehouse state, copies
  * the data dir's documents into Redis, all at once and only once: the copy
  * and the "state" marker are one Lua script, so of two replicas starting
- * together exactly one imports. Later the data dir is never read again while
- * Redis is the backend; if it differs from Redis, a warning says Redis wins.
+ * together exactly one imports (and a replica with an empty data dir starting
+ * at the same moment does not turn the state into its first-run open mode;
+ * see IMPORT_DOCUMENTS). Later the data dir is never read again while Redis
+ * is the backend; if it differs from Redis, a warning says Redis wins.
  *
  * An invalid local document stops the import (and the start) rather than
  * importing half a data dir. Returns whether this call imported.
@@ -73,8 +69,10 @@ export async function importDataDirOnce(options: ImportOptions): Promise<boolean
   const marker = JSON.stringify({ since: new Date().toISOString(), by: `import from ${hostname()}:${options.dataDir}`, documents: names });
   let imported: boolean;
   try {
-    const keys = local.map((d) => documents.keyOf(d.name));
-    const result = await documents.redis.client.eval(IMPORT_DOCUMENTS, 1 + keys.length, documents.stateKey, ...keys, marker, documents.channel, ...names, ...local.map((d) => d.json));
+    const all = options.shared.map((d) => d.name);
+    const keys = all.map((name) => documents.keyOf(name));
+    const json = all.map((name) => local.find((d) => d.name === name)?.json ?? '');
+    const result = await documents.redis.client.eval(IMPORT_DOCUMENTS, 1 + keys.length, documents.stateKey, ...keys, marker, documents.channel, ...all, ...json);
     imported = Number(result) === 1;
   } catch (error) {
     throw asStoreUnavailable(error);

@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { DocumentBackend, StoredDocument } from '../../config/document-backend.js';
-import { InvalidDocumentError, type DocumentCodec } from '../../config/document-store.js';
+import { InvalidDocumentError, parseDocumentJson, type DocumentCodec } from '../../config/document-store.js';
 import { SerialQueue } from '../../config/serial-queue.js';
 import type { RedisConnection } from './redis-connection.js';
-import { WRITE_DOCUMENT } from './redis-document-scripts.js';
+import { FIRST_RUN, WRITE_DOCUMENT } from './redis-document-scripts.js';
 import { asStoreUnavailable, StoreUnavailableError } from './store-unavailable.js';
 
 /** How often every watched document is compared with Redis, in case a change notice was missed. */
@@ -26,10 +26,15 @@ interface StoredValue {
 export class RedisDocuments implements DocumentBackend {
   readonly kind = 'redis';
   private readonly watchers = new Map<string, Set<() => void>>();
-  private subscriber: Promise<Redis> | undefined;
+  private subscriber: Promise<Redis | undefined> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly resyncAll = () => {
     for (const callbacks of this.watchers.values()) for (const callback of callbacks) callback();
+  };
+  /** Back after an outage: subscribe if that failed before, and re-read everything (notices were missed meanwhile). */
+  private readonly onUp = () => {
+    this.subscribe();
+    this.resyncAll();
   };
 
   constructor(
@@ -51,6 +56,11 @@ export class RedisDocuments implements DocumentBackend {
     return this.redis.key('doc', name.replace(/\.json$/, ''));
   }
 
+  /** How messages name a document: `redis <key>`. */
+  locationOf(name: string): string {
+    return `redis ${this.keyOf(name)}`;
+  }
+
   document<T>(name: string, codec: DocumentCodec<T>): StoredDocument<T> {
     return new RedisDocument(this, name, codec);
   }
@@ -64,13 +74,13 @@ export class RedisDocuments implements DocumentBackend {
       [rev, json] = await this.redis.client.hmget(key, 'rev', 'json');
     } catch (error) {
       if (error instanceof Error && error.message.startsWith('WRONGTYPE')) {
-        throw new InvalidDocumentError(key, ['(root): not a Gatehouse document (expected a hash with the fields rev and json)']);
+        throw new InvalidDocumentError(this.locationOf(name), ['(root): not a Gatehouse document (expected a hash with the fields rev and json)']);
       }
       throw asStoreUnavailable(error);
     }
     if (json == null) {
       if (rev == null) return null;
-      throw new InvalidDocumentError(key, ['json: missing']);
+      throw new InvalidDocumentError(this.locationOf(name), ['json: missing']);
     }
     return { rev: rev ?? '0', json };
   }
@@ -78,7 +88,7 @@ export class RedisDocuments implements DocumentBackend {
   /** Replaces a document if it is still at `rev`; returns the new revision, or null when someone else wrote first. */
   async write(name: string, rev: string, json: string): Promise<string | null> {
     try {
-      const marker = JSON.stringify({ since: new Date().toISOString(), by: 'first write' });
+      const marker = JSON.stringify({ since: new Date().toISOString(), by: FIRST_RUN });
       const result = await this.redis.client.eval(WRITE_DOCUMENT, 2, this.keyOf(name), this.stateKey, rev, json, this.channel, name, marker);
       return Number(result) < 0 ? null : String(result);
     } catch (error) {
@@ -103,26 +113,34 @@ export class RedisDocuments implements DocumentBackend {
     if (this.timer) return;
     this.timer = setInterval(this.resyncAll, this.options.resyncMs ?? DEFAULT_RESYNC_MS);
     this.timer.unref();
-    this.redis.on('up', this.resyncAll);
-    this.subscriber ??= this.subscribe();
+    this.redis.on('up', this.onUp);
+    this.subscribe();
   }
 
   private stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
-    this.redis.off('up', this.resyncAll);
+    this.redis.off('up', this.onUp);
   }
 
-  private async subscribe(): Promise<Redis> {
-    const sub = await this.redis.subscriber();
-    sub.on('message', (channel: string, name: string) => {
-      if (channel !== this.channel) return;
-      for (const callback of this.watchers.get(name) ?? []) callback();
+  /** One subscriber per process; when Redis is down it is tried again on the next `up`. */
+  private subscribe(): void {
+    this.subscriber ??= (async () => {
+      const sub = await this.redis.subscriber();
+      sub.on('message', (channel: string, name: string) => {
+        if (channel !== this.channel) return;
+        for (const callback of this.watchers.get(name) ?? []) callback();
+      });
+      await sub.subscribe(this.channel);
+      // ioredis subscribes again after a reconnect; what was published in between is caught here.
+      sub.on('ready', this.resyncAll);
+      // Anything written between open() and the subscription is caught here.
+      this.resyncAll();
+      return sub;
+    })().catch(() => {
+      this.subscriber = undefined;
+      return undefined;
     });
-    await sub.subscribe(this.channel);
-    // Anything written between open() and the subscription is caught here.
-    this.resyncAll();
-    return sub;
   }
 }
 
@@ -145,7 +163,7 @@ class RedisDocument<T> implements StoredDocument<T> {
   }
 
   get location(): string {
-    return `redis ${this.backend.keyOf(this.name)}`;
+    return this.backend.locationOf(this.name);
   }
 
   get data(): T {
@@ -204,6 +222,11 @@ class RedisDocument<T> implements StoredDocument<T> {
       } catch (error) {
         // An outage: keep what is in memory; the reconnect resyncs.
         if (error instanceof StoreUnavailableError) return false;
+        // A key of the wrong type: reported once, not at every resync.
+        if (error instanceof InvalidDocumentError) {
+          if (this.refused === error.message) return false;
+          this.refused = error.message;
+        }
         throw error;
       }
       if (!stored || stored.json === this.json || stored.json === this.refused) return false;
@@ -237,13 +260,7 @@ class RedisDocument<T> implements StoredDocument<T> {
   }
 
   private decode(json: string): T {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(json);
-    } catch (error) {
-      throw new InvalidDocumentError(this.location, [`(root): not valid JSON (${(error as Error).message})`]);
-    }
-    return this.codec.decode(raw, this.location);
+    return this.codec.decode(parseDocumentJson(json, this.location), this.location);
   }
 
   private checkAttempts(attempt: number): void {

@@ -45,17 +45,20 @@ export function createCliContext(processEnv: NodeJS.ProcessEnv): CliContext {
   const env = readEnv(processEnv);
   const closers: Array<() => Promise<void>> = [];
   let configStore: ConfigStore | undefined;
-  let connection: RedisConnection | undefined;
+  let connection: Promise<RedisConnection | undefined> | undefined;
+  const redis = () =>
+    (connection ??= (async () => {
+      const opened = await connectRedis(env);
+      if (opened) closers.push(() => opened.close());
+      return opened;
+    })());
   // With Redis, `gatehouse audit` reads (and commands write) the servers' shared stream.
-  const audit: AuditLog = env.redisUrl ? new RedisAuditLog(async (): Promise<RedisConnection> => (await backend(), connection!)) : new AuditLog(env.dataDir);
+  const audit: AuditLog = env.redisUrl ? new RedisAuditLog(async () => (await redis())!) : new AuditLog(env.dataDir);
   let documents: Promise<DocumentBackend> | undefined;
   const backend = (): Promise<DocumentBackend> =>
     (documents ??= (async () => {
       await mkdir(env.dataDir, { recursive: true, mode: 0o700 });
-      const redis = await connectRedis(env);
-      connection = redis;
-      if (redis) closers.push(() => redis.close());
-      return openDocumentBackend({ dataDir: env.dataDir, redis, portalUrl: env.portalUrl, log: cliLog(), audit });
+      return openDocumentBackend({ dataDir: env.dataDir, redis: await redis(), portalUrl: env.portalUrl, log: cliLog(), audit });
     })());
   let actorName = 'cli';
   try {

@@ -111,6 +111,8 @@ export class MfaService {
     if (this.isLocked(user.id)) throw new MfaError('locked', 'Too many wrong codes. Try again in 15 minutes.');
     let confirmed = false;
     await this.store.update(async (doc) => {
+      // An update may run again after another replica's write: decide afresh each run.
+      confirmed = false;
       const entry = doc.totp.find((t) => t.userId === user.id && t.confirmedAt === null);
       if (!entry) throw new MfaError('no_enrolment', 'Start the set-up again: no authenticator is waiting for confirmation.');
       const step = await verifyTotp(box.open(entry.secret), code.trim(), this.deps.now(), entry.lastStep);
@@ -214,6 +216,7 @@ export class MfaService {
     let accepted = false;
     // Inside the store's serialized update, so two racing requests with the same code can't both pass.
     await this.store.update(async (doc) => {
+      accepted = false;
       const entry = doc.totp.find((t) => t.userId === user.id && t.confirmedAt !== null);
       if (!entry) return doc;
       const step = await verifyTotp(box.open(entry.secret), code, this.deps.now(), entry.lastStep);
@@ -233,14 +236,17 @@ export class MfaService {
     let consumed = false;
     // The hash must still be there at write time: a parallel use of the same code, or a set
     // replaced meanwhile, loses.
-    await this.store.update((doc) => ({
-      ...doc,
-      recovery: doc.recovery.map((r) => {
-        if (r.userId !== user.id || !r.hashes.includes(matched)) return r;
-        consumed = true;
-        return { ...r, hashes: r.hashes.filter((h) => h !== matched) };
-      }),
-    }));
+    await this.store.update((doc) => {
+      consumed = false;
+      return {
+        ...doc,
+        recovery: doc.recovery.map((r) => {
+          if (r.userId !== user.id || !r.hashes.includes(matched)) return r;
+          consumed = true;
+          return { ...r, hashes: r.hashes.filter((h) => h !== matched) };
+        }),
+      };
+    });
     return consumed;
   }
 

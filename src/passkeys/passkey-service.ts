@@ -58,6 +58,8 @@ export class PasskeyService {
     const stamp = new Date(this.deps.now()).toISOString();
     let result: PasskeyEntry | PasskeyFailure = passkeyFailure('already_registered');
     await this.store.update((doc) => {
+      // An update may run again after another replica's write: decide afresh each run.
+      result = passkeyFailure('already_registered');
       if (doc.passkeys.some((p) => p.id === credential.id)) return doc;
       const mine = doc.passkeys.filter((p) => p.userId === user.id);
       if (mine.length >= MAX_PASSKEYS_PER_USER) {
@@ -90,15 +92,18 @@ export class PasskeyService {
     if (name === null) return passkeyFailure('invalid_name');
     let renamed: PasskeyEntry | undefined;
     let previous = '';
-    await this.store.update((doc) => ({
-      ...doc,
-      passkeys: doc.passkeys.map((p) => {
-        if (p.id !== credentialId || p.userId !== user.id) return p;
-        previous = p.name;
-        renamed = { ...p, name };
-        return renamed;
-      }),
-    }));
+    await this.store.update((doc) => {
+      renamed = undefined;
+      return {
+        ...doc,
+        passkeys: doc.passkeys.map((p) => {
+          if (p.id !== credentialId || p.userId !== user.id) return p;
+          previous = p.name;
+          renamed = { ...p, name };
+          return renamed;
+        }),
+      };
+    });
     if (!renamed) return passkeyFailure('not_found');
     await this.deps.audit.record({ event: 'passkey.rename', actor: ctx.actor, target: user.username, ip: ctx.ip, details: { from: previous, to: name, credential: shortId(credentialId) } });
     return renamed;
@@ -124,19 +129,22 @@ export class PasskeyService {
   async recordUse(entry: PasskeyEntry, use: { newCounter: number; backedUp: boolean }): Promise<PasskeyEntry | PasskeyFailure> {
     const stamp = new Date(this.deps.now()).toISOString();
     let result: PasskeyEntry | PasskeyFailure = passkeyFailure('passkey_removed');
-    await this.store.update((doc) => ({
-      ...doc,
-      passkeys: doc.passkeys.map((p) => {
-        if (p.id !== entry.id || p.userId !== entry.userId) return p;
-        if (counterRegressed(p.counter, use.newCounter)) {
-          result = passkeyFailure('counter_regression', `stored ${p.counter}, presented ${use.newCounter}`);
-          return p;
-        }
-        const updated = { ...p, counter: use.newCounter, backedUp: use.backedUp, lastUsedAt: stamp };
-        result = updated;
-        return updated;
-      }),
-    }));
+    await this.store.update((doc) => {
+      result = passkeyFailure('passkey_removed');
+      return {
+        ...doc,
+        passkeys: doc.passkeys.map((p) => {
+          if (p.id !== entry.id || p.userId !== entry.userId) return p;
+          if (counterRegressed(p.counter, use.newCounter)) {
+            result = passkeyFailure('counter_regression', `stored ${p.counter}, presented ${use.newCounter}`);
+            return p;
+          }
+          const updated = { ...p, counter: use.newCounter, backedUp: use.backedUp, lastUsedAt: stamp };
+          result = updated;
+          return updated;
+        }),
+      };
+    });
     return result;
   }
 }

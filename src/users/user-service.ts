@@ -300,6 +300,8 @@ export class UserService {
     let used: User | undefined;
     try {
       await this.store.update((doc) => {
+        // An update may run again after another replica's write: decide afresh each run.
+        used = undefined;
         const stamp = new Date(this.deps.now()).toISOString();
         const users = doc.users.map((u) => {
           if (u.id !== verified.id) return u;
@@ -345,6 +347,7 @@ export class UserService {
     const key = usernameKey(username);
     let changed: User | undefined;
     await this.store.update((doc) => {
+      changed = undefined;
       const stamp = new Date(this.deps.now()).toISOString();
       const users = doc.users.map((u) => (u.usernameKey === key ? (changed = { ...edit(u, stamp), updatedAt: stamp }) : u));
       if (!changed) throw new UserError('no_such_user', `no user named ${username}`);

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { ConfigStore } from '../../../config/config-store.js';
 import type { Config } from '../../../config/schema.js';
+import { InvalidDocumentError } from '../../../config/document-store.js';
+import { StoreUnavailableError } from '../../backend/store-unavailable.js';
 import { AUTH_MODES, type AuthMode } from '../../../strategies/types.js';
 import { bootReport, readConfigForCheck } from '../../boot-checks.js';
 import { sha256Hex } from '../../crypto/constant-time.js';
@@ -24,8 +26,19 @@ async function applyGuarded(ctx: CliContext, store: ConfigStore, mutate: (config
   return next;
 }
 
+/** With Redis, the config every replica serves is the one in Redis, read through the same codec. */
+async function readSharedConfigForCheck(ctx: CliContext): Promise<{ config: Config | null; problems: string[] }> {
+  try {
+    return { config: (await ctx.config()).current, problems: [] };
+  } catch (error) {
+    if (error instanceof InvalidDocumentError) return { config: null, problems: error.problems.map((p) => `${error.file}: ${p}`) };
+    if (error instanceof StoreUnavailableError) return { config: null, problems: [`GATEHOUSE_REDIS_URL: Redis does not answer (${(error.cause as Error | undefined)?.message ?? error.message})`] };
+    throw error;
+  }
+}
+
 export async function check(ctx: CliContext): Promise<number> {
-  const { config, problems } = await readConfigForCheck(ctx.env.dataDir);
+  const { config, problems } = ctx.env.redisUrl ? await readSharedConfigForCheck(ctx) : await readConfigForCheck(ctx.env.dataDir);
   if (config) {
     const users = config.mode === 'userPassword' ? (await ctx.users()).service : undefined;
     problems.push(...bootReport(config, ctx.env, users).problems);
