@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { RedisPendingSwitchStore } from '../../src/admin/redis-pending-switch-store.js';
 import type { PendingSwitch } from '../../src/admin/pending-switch-store.js';
-import { useRedis } from '../support/redis-connections.js';
+import { redisSuite } from '../support/redis-suite.js';
 
 const pending: PendingSwitch = { from: 'userPassword', to: 'open', by: 'admin', at: 1, deadline: 2 };
 
 describe('pending mode switch in Redis', () => {
-  const bed = useRedis();
+  const bed = redisSuite('pending-switch');
 
   async function replica(prefix = 'gatehouse:'): Promise<RedisPendingSwitchStore> {
-    const store = new RedisPendingSwitchStore(await bed.connect(prefix));
-    bed.later(() => store.close());
+    const store = new RedisPendingSwitchStore(await bed.connect({ prefix }));
+    bed.onClose(() => store.close());
     await store.load();
     return store;
   }

@@ -5,22 +5,22 @@ import { RedisAuditLog } from '../../src/audit/redis-audit-log.js';
 import { RedisPendingSwitchStore } from '../../src/admin/redis-pending-switch-store.js';
 import { systemRandom } from '../../src/crypto/random.js';
 import { TOKEN_PRINCIPAL } from '../../strategies/token.js';
-import { useRedis } from '../support/redis-connections.js';
+import { redisSuite } from '../support/redis-suite.js';
 
 const timeouts = () => ({ ttlMs: 3_600_000, idleMs: 600_000 });
 const newSession = { mode: 'token' as const, principal: TOKEN_PRINCIPAL, amr: ['tok'], acr: 'aal2' as const, mfaAt: null, ip: '203.0.113.9', userAgent: 'test' };
 
 describe('two installations on one Redis, told apart by GATEHOUSE_REDIS_PREFIX', () => {
-  const bed = useRedis();
+  const bed = redisSuite('prefix');
 
   async function installation(prefix: string) {
-    const connection = await bed.connect(prefix);
+    const connection = await bed.connect({ prefix });
     const store = new RedisSessionStore(connection, Date.now, 0, 0);
     await store.load();
     const pending = new RedisPendingSwitchStore(connection);
     await pending.load();
-    bed.later(() => store.close());
-    bed.later(() => pending.close());
+    bed.onClose(() => store.close());
+    bed.onClose(() => pending.close());
     return { connection, sessions: new SessionManager(store, { now: Date.now, random: systemRandom, timeouts }), store, audit: new RedisAuditLog(() => connection), pending };
   }
 

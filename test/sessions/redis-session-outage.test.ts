@@ -4,27 +4,27 @@ import { RedisSessionStore } from '../../src/sessions/redis-session-store.js';
 import { SessionManager } from '../../src/sessions/session-manager.js';
 import { systemRandom } from '../../src/crypto/random.js';
 import { TOKEN_PRINCIPAL } from '../../strategies/token.js';
-import { useRedis } from '../support/redis-connections.js';
+import { redisSuite } from '../support/redis-suite.js';
 import { startTcpCut, type TcpCut } from '../support/tcp-cut.js';
 
 const timeouts = () => ({ ttlMs: 3_600_000, idleMs: 600_000 });
 const newSession = { mode: 'token' as const, principal: TOKEN_PRINCIPAL, amr: ['tok'], acr: 'aal2' as const, mfaAt: null, ip: '203.0.113.9', userAgent: 'test' };
 
 describe('Redis session store during an outage', () => {
-  const bed = useRedis();
+  const bed = redisSuite('session-outage');
   let link: TcpCut;
 
   async function replica(port: number) {
-    const connection = await bed.connect('gatehouse:', port);
+    const connection = await bed.connect({ prefix: 'gatehouse:', url: `redis://127.0.0.1:${port}/0` });
     const store = new RedisSessionStore(connection, Date.now, 0, 0);
     await store.load();
-    bed.later(() => store.close());
+    bed.onClose(() => store.close());
     return { connection, store, sessions: new SessionManager(store, { now: Date.now, random: systemRandom, timeouts }) };
   }
 
   beforeAll(async () => {
     link = await startTcpCut(bed.server.port);
-    bed.later(() => link.close());
+    bed.onClose(() => link.close());
   });
 
   it('split-brain-session: a login or logout that cannot reach Redis fails whole and changes no replica', async () => {
@@ -65,10 +65,10 @@ describe('Redis session store during an outage', () => {
   });
 
   it('a revocation whose notice was missed is caught by the periodic resync', async () => {
-    const connection = await bed.connect('periodic:');
+    const connection = await bed.connect({ prefix: 'periodic:' });
     const store = new RedisSessionStore(connection, Date.now, 0, 200);
     await store.load();
-    bed.later(() => store.close());
+    bed.onClose(() => store.close());
     const sessions = new SessionManager(store, { now: Date.now, random: systemRandom, timeouts });
     const gone = await sessions.create(newSession);
     const kept = await sessions.create(newSession);
