@@ -8,7 +8,8 @@ import type { Runtime } from './runtime.js';
 import type { SessionManager } from './sessions/session-manager.js';
 import type { CsrfGuard } from './http/csrf.js';
 import type { AuditLog } from './audit/audit-log.js';
-import type { Regulator } from './security/regulation.js';
+import type { Regulation } from './security/regulation-backend.js';
+import { ephemeralBackend, type EphemeralBackend } from './backend/ephemeral-backend.js';
 import type { UserService } from './users/user-service.js';
 import type { MfaService } from './mfa/mfa-service.js';
 import type { PasskeyService } from './passkeys/passkey-service.js';
@@ -30,8 +31,8 @@ export interface AppDeps {
   readonly csrf: CsrfGuard;
   readonly users: UserService;
   readonly audit: AuditLog;
-  readonly regulator: Regulator;
-  /** Lifts a ban on a username or an IP, in memory and in bans.json. */
+  readonly regulator: Regulation;
+  /** Lifts a ban on a username or an IP, on every replica and in the store. */
   readonly liftBan: (subject: string) => Promise<boolean>;
   readonly mfa: MfaService;
   readonly passkeys: PasskeyService;
@@ -40,6 +41,8 @@ export interface AppDeps {
   readonly runtime: () => Runtime;
   readonly modeSwitcher: ModeSwitcher;
   readonly oidcReadiness: OidcReadiness;
+  /** Single-use values (OIDC states, WebAuthn challenges): shared through Redis with several replicas; in memory when not given. */
+  readonly ephemeral?: EphemeralBackend;
   /** The state store's health: outage grace for checks, /api/health, /metrics (default: the embedded store, always up). */
   readonly storeHealth?: StoreHealth;
   /** OIDC provider connection and flow state; built from the other deps when not given. */
@@ -48,6 +51,7 @@ export interface AppDeps {
 
 export interface AppContext extends AppDeps {
   readonly oidc: OidcService;
+  readonly ephemeral: EphemeralBackend;
   readonly metrics: Metrics;
   readonly storeHealth: StoreHealth;
   decideContext(rt: Runtime): DecideContext;
@@ -59,13 +63,22 @@ export function createAppContext(deps: AppDeps): AppContext {
   const cache = new WeakMap<Runtime, DecideContext>();
   const metrics = new Metrics();
   deps.audit.onRecord((event) => metrics.countAuditEvent(event.event));
+  const ephemeral = deps.ephemeral ?? ephemeralBackend(undefined, deps.now);
   return {
     ...deps,
     metrics,
+    ephemeral,
     storeHealth: deps.storeHealth ?? new StoreHealth(undefined, { log: deps.log, now: deps.now }),
     oidc:
       deps.oidc ??
-      new OidcService({ log: deps.log, now: deps.now, random: deps.random, sessionSecret: deps.env.sessionSecret, onDiscovered: (issuer) => deps.oidcReadiness.markDiscovered(issuer) }),
+      new OidcService({
+        log: deps.log,
+        now: deps.now,
+        random: deps.random,
+        sessionSecret: deps.env.sessionSecret,
+        onDiscovered: (issuer) => deps.oidcReadiness.markDiscovered(issuer),
+        usedStates: ephemeral.oneTime('oidc'),
+      }),
     decideContext(rt) {
       let ctx = cache.get(rt);
       if (!ctx) {

@@ -132,6 +132,7 @@ export async function assembleGatehouse(options: AssembleOptions): Promise<Gateh
       mfa: accounts.mfa,
       passkeys: accounts.passkeys,
       tokens: accounts.tokens,
+      ephemeral: accounts.ephemeral,
       modeSwitcher,
       oidcReadiness,
       storeHealth,
@@ -157,7 +158,7 @@ export async function assembleGatehouse(options: AssembleOptions): Promise<Gateh
         await modeSwitcher.start();
         store.watch();
         services.usersStore.watch();
-        services.bansStore.watch();
+        services.bansStore?.watch();
         services.tokensStore.watch();
         services.credentialsStore.watch();
       },

@@ -3,12 +3,14 @@ import type { RedisConnection } from './backend/redis-connection.js';
 import type { ConfigStore } from '../config/config-store.js';
 import { parseDuration } from '../config/duration.js';
 import { UsersStore } from '../config/users-store.js';
-import { BansStore } from '../config/bans-store.js';
-import { liftBan, syncBans } from './security/ban-sync.js';
+import type { BansStore } from '../config/bans-store.js';
+import { ephemeralBackend, type EphemeralBackend } from './backend/ephemeral-backend.js';
+import { createRegulation } from './security/create-regulation.js';
+import type { Regulation } from './security/regulation-backend.js';
 import { usernameKey } from './users/username.js';
 import { AuditLog } from './audit/audit-log.js';
 import { RedisAuditLog } from './audit/redis-audit-log.js';
-import { ipKey, Regulator, type BanEvent } from './security/regulation.js';
+import { ipKey } from './security/regulation.js';
 import type { SessionManager } from './sessions/session-manager.js';
 import { WorkerPasswordHasher, type PasswordHasher } from './users/password-hasher.js';
 import { UserService } from './users/user-service.js';
@@ -25,12 +27,15 @@ import { logRefusedEdits } from './backend/refused-edits.js';
 
 export interface AccountServices {
   readonly usersStore: UsersStore;
-  readonly bansStore: BansStore;
-  /** Lifts a ban on a username or an IP, in memory and on disk. */
+  /** bans.json; null with Redis, where bans live beside the counters. */
+  readonly bansStore: BansStore | null;
+  /** Lifts a ban on a username or an IP, on every replica and in the store. */
   liftBan(subject: string): Promise<boolean>;
   readonly users: UserService;
   readonly audit: AuditLog;
-  readonly regulator: Regulator;
+  readonly regulator: Regulation;
+  /** Single-use values and failure counters, in memory or shared through Redis. */
+  readonly ephemeral: EphemeralBackend;
   readonly hasher: PasswordHasher;
   readonly credentialsStore: CredentialsStore;
   readonly mfa: MfaService;
@@ -71,9 +76,8 @@ export async function createAccountServices(opts: {
     const r = opts.config.current.security.regulation;
     return { maxRetries: r.maxRetries, findTimeMs: parseDuration(r.findTime), banTimeMs: parseDuration(r.banTime) };
   };
-  const regulator = new Regulator(regulation, opts.now);
-  const bansStore = new BansStore(opts.dataDir);
-  await bansStore.open();
+  const ephemeral = ephemeralBackend(opts.redis, opts.now);
+  const { regulation: regulator, bansStore } = await createRegulation({ dataDir: opts.dataDir, redis: opts.redis, backend: ephemeral, settings: regulation, now: opts.now, log: opts.log });
   // Writes started in the background (bans, a deleted user's clean-up); close() waits for them.
   const background = new Set<Promise<void>>();
   const track = (work: Promise<void>) => {
@@ -81,21 +85,18 @@ export async function createAccountServices(opts: {
     work.then(() => background.delete(work), () => background.delete(work));
     return work;
   };
-  const recordBans = syncBans(regulator, bansStore, opts.now, opts.log);
-  const onBan = (events: readonly BanEvent[]) => void track(recordBans(events));
   const hasher = opts.hasher ?? new WorkerPasswordHasher();
   const users = new UserService(usersStore, {
     hasher,
     audit,
     regulator,
-    onBan,
     bcryptCost: () => opts.config.current.security.bcryptCost,
     now: opts.now,
   });
   const credentialsStore = new CredentialsStore(documents);
   await credentialsStore.open();
   const box = opts.sessionSecret ? new SecretBox(opts.sessionSecret, 'gatehouse totp secret v1') : null;
-  const mfa = new MfaService(credentialsStore, { box, audit, now: opts.now, issuer: opts.issuer });
+  const mfa = new MfaService(credentialsStore, { box, audit, now: opts.now, issuer: opts.issuer, ephemeral });
   endSessionsOnMfaRemoval(credentialsStore, opts.sessions, opts.log);
   const passkeys = new PasskeyService(credentialsStore, { audit, now: opts.now });
   // A Basic pair cached as good must be judged again once its user gains a second factor.
@@ -119,7 +120,7 @@ export async function createAccountServices(opts: {
   return {
     usersStore,
     bansStore,
-    liftBan: (subject) => liftBan(regulator, bansStore, [...new Set([subject, usernameKey(subject), ipKey(subject)])]),
+    liftBan: (subject) => regulator.lift([...new Set([subject, usernameKey(subject), ipKey(subject)])]),
     credentialsStore,
     mfa,
     passkeys,
@@ -128,6 +129,7 @@ export async function createAccountServices(opts: {
     users,
     audit,
     regulator,
+    ephemeral,
     hasher,
     strategyServices: {
       // Basic credentials are one factor: an account with a second factor must use an API token.
@@ -141,8 +143,9 @@ export async function createAccountServices(opts: {
     },
     async close() {
       await Promise.allSettled([...background]);
+      await regulator.close();
       usersStore.close();
-      bansStore.close();
+      bansStore?.close();
       credentialsStore.close();
       tokensStore.close();
       await hasher.close();

@@ -1,9 +1,14 @@
 import type { CredentialsStore } from '../../config/credentials-store.js';
+import type { TotpEntry } from '../../config/mfa-schema.js';
 import type { User } from '../../config/users-schema.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { SecretBox } from '../crypto/secret-box.js';
+import { createHash } from 'node:crypto';
+import { ephemeralBackend, type EphemeralBackend } from '../backend/ephemeral-backend.js';
+import type { LockoutCounter, LockoutRule } from '../backend/lockout-counter.js';
+import type { OneTimeStore } from '../backend/one-time-store.js';
 import { findRecoveryCode, hashRecoveryCode, newRecoveryCodes } from './recovery-codes.js';
-import { newTotpSecret, totpUri, verifyTotp } from './totp.js';
+import { newTotpSecret, TOTP_PERIOD_SECONDS, totpUri, verifyTotp } from './totp.js';
 
 /** The enrolment QR code; the library is loaded on first enrolment, not by every idle instance. */
 async function qrSvg(uri: string): Promise<string> {
@@ -13,6 +18,9 @@ async function qrSvg(uri: string): Promise<string> {
 
 export const MAX_CODE_FAILURES = 5;
 export const CODE_LOCKOUT_MS = 15 * 60_000;
+const CODE_RULE: LockoutRule = { maxFailures: MAX_CODE_FAILURES, windowMs: CODE_LOCKOUT_MS, lockMs: CODE_LOCKOUT_MS };
+/** How long a spent recovery code stays claimed: long enough for every replica to see it gone from the credentials. */
+const RECOVERY_CLAIM_MS = 60 * 60_000;
 
 /** A refused 2FA operation; `message` is safe to show. */
 export class MfaError extends Error {
@@ -42,21 +50,36 @@ interface AuditContext {
 }
 
 /**
- * TOTP and recovery codes for local users. Codes are accepted once (the last
- * used time step is stored with the secret and checked inside the same
- * serialized write), recovery codes are consumed atomically, and five wrong
- * codes lock the user's second-factor step for 15 minutes, whatever happens
- * to their password attempts meanwhile.
+ * TOTP and recovery codes for local users. A code's time step and a
+ * recovery code are each claimed once in the ephemeral backend before they
+ * count (with Redis, a code used on one replica is refused on every other,
+ * and of two parallel uses of a recovery code exactly one passes); the last
+ * used step is also kept with the secret, so a restart forgets nothing.
+ * Five wrong codes lock the user's second-factor step for 15 minutes,
+ * counted across replicas, whatever happens to their password attempts
+ * meanwhile.
  */
 export class MfaService {
-  private readonly failures = new Map<string, { times: number[]; lockedUntil: number }>();
   /** The tail of each user's queue of second-factor attempts. */
   private readonly attempts = new Map<string, Promise<unknown>>();
+  private readonly failures: LockoutCounter;
+  private readonly spent: OneTimeStore;
 
   constructor(
     private readonly store: CredentialsStore,
-    private readonly deps: { box: SecretBox | null; audit: AuditLog; now: () => number; issuer: () => string },
-  ) {}
+    private readonly deps: {
+      box: SecretBox | null;
+      audit: AuditLog;
+      now: () => number;
+      issuer: () => string;
+      /** Where failure counts and spent codes live; in memory when not given (one process). */
+      ephemeral?: EphemeralBackend;
+    },
+  ) {
+    const ephemeral = deps.ephemeral ?? ephemeralBackend(undefined, deps.now);
+    this.failures = ephemeral.lockouts('mfa');
+    this.spent = ephemeral.oneTime('mfa');
+  }
 
   status(userId: string): MfaStatus {
     const doc = this.store.current;
@@ -78,8 +101,8 @@ export class MfaService {
     return this.status(userId).methods.length > 0;
   }
 
-  isLocked(userId: string): boolean {
-    return (this.failures.get(userId)?.lockedUntil ?? 0) > this.deps.now();
+  async isLocked(userId: string): Promise<boolean> {
+    return (await this.failures.lockedUntil(userId)) > 0;
   }
 
   /** Starts (or restarts) TOTP enrolment: a new unconfirmed secret, its URI and a QR code. */
@@ -108,24 +131,24 @@ export class MfaService {
   /** Confirms enrolment with a current code; returns the recovery codes, shown once. */
   async confirmTotp(user: User, code: string, ctx: AuditContext): Promise<string[]> {
     const box = this.requireBox();
-    if (this.isLocked(user.id)) throw new MfaError('locked', 'Too many wrong codes. Try again in 15 minutes.');
-    let confirmed = false;
-    await this.store.update(async (doc) => {
-      // An update may run again after another replica's write: decide afresh each run.
-      confirmed = false;
-      const entry = doc.totp.find((t) => t.userId === user.id && t.confirmedAt === null);
-      if (!entry) throw new MfaError('no_enrolment', 'Start the set-up again: no authenticator is waiting for confirmation.');
-      const step = await verifyTotp(box.open(entry.secret), code.trim(), this.deps.now(), entry.lastStep);
-      if (step === null) return doc;
-      confirmed = true;
-      return { ...doc, totp: doc.totp.map((t) => (t === entry ? { ...t, confirmedAt: new Date(this.deps.now()).toISOString(), lastStep: step } : t)) };
-    });
-    if (!confirmed) {
-      this.recordFailure(user.id);
+    if (await this.isLocked(user.id)) throw new MfaError('locked', 'Too many wrong codes. Try again in 15 minutes.');
+    const noEnrolment = () => new MfaError('no_enrolment', 'Start the set-up again: no authenticator is waiting for confirmation.');
+    const pending = this.store.current.totp.find((t) => t.userId === user.id && t.confirmedAt === null);
+    if (!pending) throw noEnrolment();
+    const step = await this.acceptCode(user.id, pending, box.open(pending.secret), code.trim());
+    if (step !== null) {
+      await this.store.update((doc) => {
+        const entry = doc.totp.find((t) => t.userId === user.id && t.confirmedAt === null && t.secret.data === pending.secret.data);
+        if (!entry) throw noEnrolment();
+        return { ...doc, totp: doc.totp.map((t) => (t === entry ? { ...t, confirmedAt: new Date(this.deps.now()).toISOString(), lastStep: step } : t)) };
+      });
+    }
+    if (step === null) {
+      await this.recordFailure(user.id);
       await this.deps.audit.record({ event: 'mfa.totp.failure', actor: ctx.actor, target: user.username, ip: ctx.ip, outcome: 'failure', details: { during: 'enrolment' } });
       throw new MfaError('wrong_code', 'That code is not right. Check the time on your device and try the current code.');
     }
-    this.failures.delete(user.id);
+    await this.failures.forgive(user.id);
     await this.deps.audit.record({ event: 'mfa.totp.enrol', actor: ctx.actor, target: user.username, ip: ctx.ip });
     return this.regenerateRecoveryCodes(user, ctx);
   }
@@ -162,7 +185,7 @@ export class MfaService {
 
   private async verifyNow(user: User, input: string, ctx: AuditContext): Promise<SecondFactorResult> {
     if (!this.hasSecondFactor(user.id) && this.status(user.id).recoveryCodesLeft === 0) return { ok: false, reason: 'not_enrolled' };
-    if (this.isLocked(user.id)) {
+    if (await this.isLocked(user.id)) {
       await this.deps.audit.record({ event: 'mfa.failure', actor: ctx.actor, target: user.username, ip: ctx.ip, outcome: 'failure', details: { reason: 'locked' } });
       return { ok: false, reason: 'locked' };
     }
@@ -170,11 +193,11 @@ export class MfaService {
     const method = /^\d{6}$/.test(code) ? 'otp' : 'recovery';
     const ok = method === 'otp' ? await this.consumeTotp(user, code) : await this.consumeRecoveryCode(user, code);
     if (!ok) {
-      const locked = this.recordFailure(user.id);
+      const locked = await this.recordFailure(user.id);
       await this.deps.audit.record({ event: 'mfa.failure', actor: ctx.actor, target: user.username, ip: ctx.ip, outcome: 'failure', details: { method, locked } });
       return { ok: false, reason: locked ? 'locked' : 'invalid' };
     }
-    this.failures.delete(user.id);
+    await this.failures.forgive(user.id);
     await this.deps.audit.record({ event: method === 'otp' ? 'mfa.totp.success' : 'mfa.recovery.use', actor: ctx.actor, target: user.username, ip: ctx.ip, outcome: 'success' });
     return { ok: true, method };
   }
@@ -197,7 +220,7 @@ export class MfaService {
       recovery: doc.recovery.filter((r) => r.userId !== user.id),
       passkeys: doc.passkeys.filter((p) => p.userId !== user.id),
     }));
-    this.failures.delete(user.id);
+    await this.failures.unlock([user.id]);
     await this.deps.audit.record({ event: 'mfa.reset', actor: ctx.actor, target: user.username, ip: ctx.ip });
   }
 
@@ -212,19 +235,26 @@ export class MfaService {
   }
 
   private async consumeTotp(user: User, code: string): Promise<boolean> {
-    const box = this.requireBox();
-    let accepted = false;
-    // Inside the store's serialized update, so two racing requests with the same code can't both pass.
-    await this.store.update(async (doc) => {
-      accepted = false;
-      const entry = doc.totp.find((t) => t.userId === user.id && t.confirmedAt !== null);
-      if (!entry) return doc;
-      const step = await verifyTotp(box.open(entry.secret), code, this.deps.now(), entry.lastStep);
-      if (step === null) return doc;
-      accepted = true;
-      return { ...doc, totp: doc.totp.map((t) => (t === entry ? { ...t, lastStep: step } : t)) };
-    });
-    return accepted;
+    const entry = this.store.current.totp.find((t) => t.userId === user.id && t.confirmedAt !== null);
+    if (!entry) return false;
+    const step = await this.acceptCode(user.id, entry, this.requireBox().open(entry.secret), code);
+    if (step === null) return false;
+    // The claim decided; the stored step only moves forward, so a restart still refuses this code.
+    await this.store.update((doc) => ({ ...doc, totp: doc.totp.map((t) => (t.userId === user.id && t.confirmedAt !== null && t.lastStep < step ? { ...t, lastStep: step } : t)) }));
+    return true;
+  }
+
+  /**
+   * The step `code` matches, once: the step is claimed for as long as a code
+   * of it could still be accepted (±1 step of drift), so a racing request
+   * here or on another replica with the same code gets null. The claim names
+   * the secret too: a new enrolment is a new series of codes.
+   */
+  private async acceptCode(userId: string, entry: TotpEntry, secret: string, code: string): Promise<number | null> {
+    const step = await verifyTotp(secret, code, this.deps.now(), entry.lastStep);
+    if (step === null) return null;
+    const series = createHash('sha256').update(entry.secret.data).digest('base64url').slice(0, 16);
+    return (await this.spent.claim(`totp:${userId}:${series}:${step}`, (step + 3) * TOTP_PERIOD_SECONDS * 1000)) ? step : null;
   }
 
   private async consumeRecoveryCode(user: User, code: string): Promise<boolean> {
@@ -233,9 +263,12 @@ export class MfaService {
     const index = await findRecoveryCode(entry.hashes, code);
     if (index === -1) return false;
     const matched = entry.hashes[index]!;
+    // Claimed first: of two uses of one code at once (on one replica or two), exactly one goes on.
+    const id = createHash('sha256').update(matched).digest('base64url');
+    if (!(await this.spent.claim(`recovery:${user.id}:${id}`, this.deps.now() + RECOVERY_CLAIM_MS))) return false;
     let consumed = false;
-    // The hash must still be there at write time: a parallel use of the same code, or a set
-    // replaced meanwhile, loses.
+    // The hash must still be there at write time: a set replaced meanwhile loses. Decided afresh
+    // on every run of the update (a shared store may run it again after a lost compare-and-set).
     await this.store.update((doc) => {
       consumed = false;
       return {
@@ -250,17 +283,9 @@ export class MfaService {
     return consumed;
   }
 
-  /** Counts a wrong code; returns true when it (or an earlier one) locked the user. */
-  private recordFailure(userId: string): boolean {
-    const now = this.deps.now();
-    const entry = this.failures.get(userId) ?? { times: [], lockedUntil: 0 };
-    entry.times = [...entry.times.filter((t) => t > now - CODE_LOCKOUT_MS), now];
-    if (entry.times.length >= MAX_CODE_FAILURES) {
-      entry.lockedUntil = now + CODE_LOCKOUT_MS;
-      entry.times = [];
-    }
-    this.failures.set(userId, entry);
-    return entry.lockedUntil > now;
+  /** Counts a wrong code; returns true when it (or an earlier one, on any replica) locked the user. */
+  private async recordFailure(userId: string): Promise<boolean> {
+    return (await this.failures.fail(userId, CODE_RULE)).lockedUntil > 0;
   }
 
   private requireBox(): SecretBox {

@@ -5,6 +5,7 @@ import type { Random } from '../crypto/random.js';
 import { discoverProvider, type Discover, type ProviderSettings } from './discover.js';
 import { FlowCookieSealer } from './flow-cookie.js';
 import { DEFAULT_BACKOFF, ProviderConnection, realTimers, type BackoffOptions, type Timers } from './provider-connection.js';
+import { MemoryOneTimeStore, type OneTimeStore } from '../backend/one-time-store.js';
 import { UsedStates } from './used-states.js';
 
 export interface OidcServiceOptions {
@@ -18,6 +19,8 @@ export interface OidcServiceOptions {
   readonly backoff?: Partial<BackoffOptions>;
   readonly discover?: Discover;
   readonly onDiscovered?: (issuerUrl: string) => void;
+  /** Where used states live (shared through Redis with several replicas); in memory when not given. */
+  readonly usedStates?: OneTimeStore;
 }
 
 function settingsKey(s: ProviderSettings): string {
@@ -47,7 +50,7 @@ export class OidcService {
     this.random = options.random;
     this.log = options.log;
     this.sealer = new FlowCookieSealer(options.sessionSecret ?? randomBytes(32), options.now);
-    this.usedStates = new UsedStates(options.now);
+    this.usedStates = new UsedStates(options.usedStates ?? new MemoryOneTimeStore(options.now));
     this.timers = options.timers ?? realTimers;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.discover = options.discover ?? discoverProvider;

@@ -1,43 +1,24 @@
 import { createHash } from 'node:crypto';
-
-const DEFAULT_MAX_ENTRIES = 100_000;
+import type { OneTimeStore } from '../backend/one-time-store.js';
 
 /**
- * States whose callback already ran, remembered until their flow would have
- * expired anyway. A replayed callback (the same URL and the same cookie sent
- * twice) is refused even though its cookie is still cryptographically valid.
- * In memory: a restart forgets them, but flows expire in minutes and the
- * provider refuses a second exchange of the same code.
+ * States and nonces whose callback already ran, remembered until their flow
+ * would have expired anyway. A replayed callback (the same URL and the same
+ * cookie sent twice, to this replica or another) is refused even though its
+ * cookie is still cryptographically valid. Kept under a hash: the store never
+ * holds a value an attacker could present.
  */
 export class UsedStates {
-  private readonly used = new Map<string, number>();
+  constructor(private readonly store: OneTimeStore) {}
 
-  constructor(
-    private readonly now: () => number,
-    private readonly maxEntries = DEFAULT_MAX_ENTRIES,
-  ) {}
-
-  /** Marks `state` used until `expiresAtMs`. False when it was already used. */
-  consume(state: string, expiresAtMs: number): boolean {
-    const key = createHash('sha256').update(state).digest('base64url');
-    const now = this.now();
-    const until = this.used.get(key);
-    if (until !== undefined && until > now) return false;
-    if (this.used.size >= this.maxEntries) this.prune(now);
-    this.used.set(key, expiresAtMs);
-    return true;
+  /** Marks the flow's state and nonce used until `expiresAtMs`. False when either was already used. */
+  async consume(flow: { readonly state: string; readonly nonce: string }, expiresAtMs: number): Promise<boolean> {
+    const state = await this.store.claim(`state:${digest(flow.state)}`, expiresAtMs);
+    if (!state) return false;
+    return this.store.claim(`nonce:${digest(flow.nonce)}`, expiresAtMs);
   }
+}
 
-  get size(): number {
-    return this.used.size;
-  }
-
-  private prune(now: number): void {
-    for (const [key, until] of this.used) if (until <= now) this.used.delete(key);
-    // Still full: forget the oldest (Map keeps insertion order), closest to expiry anyway.
-    for (const key of this.used.keys()) {
-      if (this.used.size < this.maxEntries) break;
-      this.used.delete(key);
-    }
-  }
+function digest(value: string): string {
+  return createHash('sha256').update(value).digest('base64url');
 }

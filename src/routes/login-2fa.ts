@@ -30,12 +30,12 @@ export function login2faRoutes(app: FastifyInstance, ctx: AppContext): void {
     return sendHtml(reply, status, page('Two-factor authentication', 'login-2fa', { csrf, rd: landing(rt, rd), error: errorBox(error) }, { openMode: false }), redirectFormTargets(rt.config));
   }
 
-  app.get<{ Querystring: { rd?: string } }>('/login/2fa', (request, reply) => {
+  app.get<{ Querystring: { rd?: string } }>('/login/2fa', async (request, reply) => {
     const rt = ctx.runtime();
     const found = sessionAndUser(request, rt);
     if (!found) return seeOther(reply, `/login?rd=${encodeURIComponent(landing(rt, request.query.rd))}`);
     if (!ctx.mfa.hasSecondFactor(found.user.id)) return seeOther(reply, `/profile/2fa?rd=${encodeURIComponent(landing(rt, request.query.rd))}`);
-    return render(request, reply, rt, 200, request.query.rd, ctx.mfa.isLocked(found.user.id) ? LOCKED : undefined);
+    return render(request, reply, rt, 200, request.query.rd, (await ctx.mfa.isLocked(found.user.id)) ? LOCKED : undefined);
   });
 
   app.post<{ Body: { csrf?: unknown; code?: unknown; rd?: unknown } }>('/login/2fa', async (request, reply) => {

@@ -102,7 +102,7 @@ export function oidcRoutes(app: FastifyInstance, ctx: AppContext): void {
     }
     const flow = opened.flow;
     if (flow.purpose === 'login' && rt.config.mode !== 'oauth2') return seeOther(reply, '/login');
-    if (!ctx.oidc.usedStates.consume(flow.state, flow.expiresAt * 1000)) {
+    if (!(await ctx.oidc.usedStates.consume(flow, flow.expiresAt * 1000))) {
       return failed(request, reply, new OidcLoginError('state_replayed', 'this state was already used (a replayed callback)'), flow.rd, flow.purpose);
     }
     const provider = await ctx.oidc.connection(settings).ensure();

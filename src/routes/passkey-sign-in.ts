@@ -37,7 +37,7 @@ export function passkeySignInRoutes(app: FastifyInstance, ctx: AppContext, chall
     const refused = refusePasskeyWrite(ctx, request, reply, rt);
     if (refused) return refused;
     if (rt.config.mode !== 'userPassword') return sendPasskeyError(reply, 'unsupported_mode');
-    const issued = challenges.issue({ ceremony: 'authentication', purpose: 'sign_in', userId: null, sessionId: null });
+    const issued = await challenges.issue({ ceremony: 'authentication', purpose: 'sign_in', userId: null, sessionId: null });
     const options = await passkeyAuthenticationOptions({ rp: relyingPartyOf(rt), challenge: issued.challenge, timeoutMs: CEREMONY_TIMEOUT_MS });
     setCeremonyCookie(reply, issued.ceremonyId, rt.cookie.secure);
     return reply.header('cache-control', 'no-store').send({ options });
@@ -47,7 +47,7 @@ export function passkeySignInRoutes(app: FastifyInstance, ctx: AppContext, chall
     const rt = ctx.runtime();
     const refused = refusePasskeyWrite(ctx, request, reply, rt);
     if (refused) return refused;
-    const ceremony = challenges.take(readCeremonyId(request));
+    const ceremony = await challenges.take(readCeremonyId(request));
     clearCeremonyCookie(reply, rt.cookie.secure);
     if (rt.config.mode !== 'userPassword') return sendPasskeyError(reply, 'unsupported_mode');
     const body = (request.body ?? {}) as VerifyBody;
@@ -100,7 +100,7 @@ export function passkeySignInRoutes(app: FastifyInstance, ctx: AppContext, chall
     if (!found) return sendPasskeyError(reply, 'session_required');
     const allowed = ctx.passkeys.listFor(found.user.id);
     if (allowed.length === 0) return sendPasskeyError(reply, 'no_passkey');
-    const issued = challenges.issue({ ceremony: 'authentication', purpose: 'second_factor', userId: found.user.id, sessionId: found.session.id });
+    const issued = await challenges.issue({ ceremony: 'authentication', purpose: 'second_factor', userId: found.user.id, sessionId: found.session.id });
     const options = await passkeyAuthenticationOptions({ rp: relyingPartyOf(rt), challenge: issued.challenge, timeoutMs: CEREMONY_TIMEOUT_MS, allowed });
     setCeremonyCookie(reply, issued.ceremonyId, rt.cookie.secure);
     return reply.header('cache-control', 'no-store').send({ options });
@@ -110,7 +110,7 @@ export function passkeySignInRoutes(app: FastifyInstance, ctx: AppContext, chall
     const rt = ctx.runtime();
     const refused = refusePasskeyWrite(ctx, request, reply, rt);
     if (refused) return refused;
-    const ceremony = challenges.take(readCeremonyId(request));
+    const ceremony = await challenges.take(readCeremonyId(request));
     clearCeremonyCookie(reply, rt.cookie.secure);
     const found = localSession(ctx, request, rt, ['second_factor']);
     if (!found) return sendPasskeyError(reply, 'session_required');

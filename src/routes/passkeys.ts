@@ -5,7 +5,7 @@ import { currentSession } from '../http/session-cookie.js';
 import { stepUpState } from '../mfa/step-up.js';
 import { readBrowserBundle } from '../passkeys/browser-bundle.js';
 import { clearCeremonyCookie, readCeremonyId, setCeremonyCookie } from '../passkeys/ceremony-cookie.js';
-import { CEREMONY_TIMEOUT_MS, ChallengeStore } from '../passkeys/challenge-store.js';
+import { CEREMONY_TIMEOUT_MS, CHALLENGE_CAPACITY, ChallengeStore } from '../passkeys/challenge-store.js';
 import { viewOfPasskey } from '../passkeys/passkey-service.js';
 import { passkeyAmr } from '../passkeys/verify-authentication.js';
 import { passkeyRegistrationOptions, userHandleOf, type Attachment } from '../passkeys/registration-options.js';
@@ -24,7 +24,7 @@ import { passkeySignInRoutes } from './passkey-sign-in.js';
  * second factor. One challenge store per app.
  */
 export function passkeyRoutes(app: FastifyInstance, ctx: AppContext): void {
-  const challenges = new ChallengeStore({ now: ctx.now, random: ctx.random });
+  const challenges = new ChallengeStore({ now: ctx.now, random: ctx.random, store: ctx.ephemeral.oneTime('webauthn', { capacity: CHALLENGE_CAPACITY }) });
   const bundle = readBrowserBundle();
   app.get('/assets/simplewebauthn-browser.js', (_request, reply) =>
     reply.header('content-type', 'text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(bundle),
@@ -70,7 +70,7 @@ function passkeyManageRoutes(app: FastifyInstance, ctx: AppContext, challenges: 
     const requested = (request.body as { attachment?: unknown } | undefined)?.attachment;
     const attachment: Attachment = requested === 'cross-platform' ? 'cross-platform' : 'platform';
     const rp = relyingPartyOf(rt);
-    const issued = challenges.issue({ ceremony: 'registration', purpose: 'register', userId: found.user.id, sessionId: found.session.id });
+    const issued = await challenges.issue({ ceremony: 'registration', purpose: 'register', userId: found.user.id, sessionId: found.session.id });
     const options = await passkeyRegistrationOptions({ rp, user: found.user, existing: ctx.passkeys.listFor(found.user.id), attachment, challenge: issued.challenge, timeoutMs: CEREMONY_TIMEOUT_MS });
     setCeremonyCookie(reply, issued.ceremonyId, rt.cookie.secure);
     return reply.header('cache-control', 'no-store').send({ options });
@@ -81,7 +81,7 @@ function passkeyManageRoutes(app: FastifyInstance, ctx: AppContext, challenges: 
     const refused = refusePasskeyWrite(ctx, request, reply, rt);
     if (refused) return refused;
     // Taken before anything else: whatever happens next, this challenge is spent.
-    const ceremony = challenges.take(readCeremonyId(request));
+    const ceremony = await challenges.take(readCeremonyId(request));
     clearCeremonyCookie(reply, rt.cookie.secure);
     const found = localSession(ctx, request, rt);
     if (!found || found.session.pending) return sendPasskeyError(reply, 'session_required');

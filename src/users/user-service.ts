@@ -4,7 +4,7 @@ import type { User, UsersFile } from '../../config/users-schema.js';
 import type { PasswordCheck, Role } from '../../strategies/types.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { constantTimeEqual } from '../crypto/constant-time.js';
-import type { BanEvent, Regulator } from '../security/regulation.js';
+import type { Regulation } from '../security/regulation-backend.js';
 import { HasherBusyError, type PasswordHasher } from './password-hasher.js';
 import { passwordProblem } from './password-policy.js';
 import { userPrincipal } from './principal.js';
@@ -93,9 +93,7 @@ export class UserService {
     private readonly deps: {
       hasher: PasswordHasher;
       audit: AuditLog;
-      regulator: Regulator | null;
-      /** Told about every ban a failed login starts (to persist it). */
-      onBan?: (events: readonly BanEvent[]) => void;
+      regulator: Regulation | null;
       bcryptCost: () => number;
       now: () => number;
     },
@@ -242,7 +240,7 @@ export class UserService {
   async checkLogin(username: string, password: string, ip: string, options: LoginOptions = {}): Promise<LoginResult> {
     const user = usernameProblem(username) === null ? this.find(username) : undefined;
     const regulator = this.deps.regulator;
-    const banned = regulator?.isBanned(user?.usernameKey ?? null, ip) ?? false;
+    const banned = regulator ? await regulator.checkBanned(user?.usernameKey ?? null, ip) : false;
     let ok = false;
     try {
       ok = await this.deps.hasher.verify(password, user?.passwordHash || (await this.dummy()));
@@ -252,7 +250,7 @@ export class UserService {
     }
     if (ok && user && !user.disabled && !banned) {
       if (user.mustChangePassword) return this.oneTimeLogin(user, ip, options);
-      regulator?.recordSuccess(user.usernameKey, ip);
+      await regulator?.recordSuccess(user.usernameKey, ip);
       await this.deps.audit.record({ event: 'login.success', actor: user.username, ip, outcome: 'success', details: { method: 'password' } });
       return { ok: true, user };
     }
@@ -262,9 +260,8 @@ export class UserService {
   /** A failed login: counted toward regulation (except while banned), audited, and answered like a wrong password. */
   private async refuse(user: User | undefined, ip: string, reason: string): Promise<LoginResult> {
     const regulator = this.deps.regulator;
-    const bans = reason === 'banned' ? [] : (regulator?.recordFailure(user?.usernameKey ?? null, ip) ?? []);
+    const bans = reason === 'banned' || !regulator ? [] : await regulator.recordFailure(user?.usernameKey ?? null, ip);
     await this.deps.audit.record({ event: 'login.failure', actor: 'anonymous', target: user ? user.username : undefined, ip, outcome: 'failure', details: { reason } });
-    this.deps.onBan?.(bans);
     for (const ban of bans) {
       await this.deps.audit.record({ event: 'regulation.ban', actor: 'system', target: ban.key, ip, details: { kind: ban.kind, until: new Date(ban.until).toISOString() } });
     }
@@ -284,7 +281,7 @@ export class UserService {
     }
     const used = await this.useOneTimePassword(user);
     if (!used) return this.refuse(user, ip, 'one_time_password_used');
-    this.deps.regulator?.recordSuccess(user.usernameKey, ip);
+    await this.deps.regulator?.recordSuccess(user.usernameKey, ip);
     await this.deps.audit.record({ event: 'user.one-time-password.used', actor: used.username, target: used.username, ip, outcome: 'success' });
     await this.deps.audit.record({ event: 'login.success', actor: used.username, ip, outcome: 'success', details: { method: 'password', oneTimePassword: true } });
     return { ok: true, user: used };

@@ -2,6 +2,7 @@ import { hkdfSync } from 'node:crypto';
 import { CompactEncrypt, compactDecrypt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { FlowCookieSealer, FLOW_LIFETIME_SECONDS } from '../../src/oidc/flow-cookie.js';
+import { MemoryOneTimeStore } from '../../src/backend/one-time-store.js';
 import { UsedStates } from '../../src/oidc/used-states.js';
 
 const SECRET = 'flow-cookie-test-secret-0123456789abcdef';
@@ -50,14 +51,23 @@ describe('the OIDC flow cookie', () => {
 });
 
 describe('used states', () => {
-  it('a state is accepted once while its flow lives, and the memory is bounded', () => {
+  const flow = (state: string) => ({ state, nonce: `nonce of ${state}` });
+
+  it('a state is accepted once while its flow lives, and the memory is bounded', async () => {
     const clock = { now: 0 };
-    const used = new UsedStates(() => clock.now, 3);
-    expect(used.consume('a', 1_000)).toBe(true);
-    expect(used.consume('a', 1_000)).toBe(false);
+    const memory = new MemoryOneTimeStore(() => clock.now, 6);
+    const used = new UsedStates(memory);
+    expect(await used.consume(flow('a'), 1_000)).toBe(true);
+    expect(await used.consume(flow('a'), 1_000)).toBe(false);
     clock.now = 1_000;
-    expect(used.consume('a', 2_000)).toBe(true);
-    for (const s of ['b', 'c', 'd', 'e']) used.consume(s, 5_000);
-    expect(used.size).toBeLessThanOrEqual(3);
+    expect(await used.consume(flow('a'), 2_000)).toBe(true);
+    for (const s of ['b', 'c', 'd', 'e']) await used.consume(flow(s), 5_000);
+    expect(memory.size).toBeLessThanOrEqual(6);
+  });
+
+  it('a nonce is accepted once too, whatever state comes with it', async () => {
+    const used = new UsedStates(new MemoryOneTimeStore(() => 0));
+    expect(await used.consume({ state: 'one', nonce: 'n' }, 1_000)).toBe(true);
+    expect(await used.consume({ state: 'two', nonce: 'n' }, 1_000)).toBe(false);
   });
 });

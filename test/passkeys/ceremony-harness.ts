@@ -36,14 +36,14 @@ export function ceremonyHarness() {
   const sessionOf = (user: User) => `session-of-${user.id}`;
 
   async function registrationOptions(user: User) {
-    const issued = challenges.issue({ ceremony: 'registration', purpose: 'register', userId: user.id, sessionId: sessionOf(user) });
+    const issued = await challenges.issue({ ceremony: 'registration', purpose: 'register', userId: user.id, sessionId: sessionOf(user) });
     const options = await passkeyRegistrationOptions({ rp: RP, user, existing: [...passkeys.values()].filter((p) => p.userId === user.id), attachment: 'platform', challenge: issued.challenge, timeoutMs: 60_000 });
     return { ceremonyId: issued.ceremonyId, options };
   }
 
   /** Verifies an answer to a registration ceremony as `user`'s session would post it. */
-  function verifyRegistration(user: User, ceremonyId: string, response: unknown) {
-    return verifyPasskeyRegistration({ response, ceremony: challenges.take(ceremonyId), rp: RP, userId: user.id, sessionId: sessionOf(user), userHandle: userHandleOf(user) });
+  async function verifyRegistration(user: User, ceremonyId: string, response: unknown) {
+    return verifyPasskeyRegistration({ response, ceremony: await challenges.take(ceremonyId), rp: RP, userId: user.id, sessionId: sessionOf(user), userHandle: userHandleOf(user) });
   }
 
   /** Registers `auth` for `user` and stores the passkey; fails the test when refused. */
@@ -59,8 +59,8 @@ export function ceremonyHarness() {
   /** A discoverable sign-in (no user) or, with `user`, a second-factor ceremony for their session. */
   async function authenticationOptions(user?: User) {
     const issued = user
-      ? challenges.issue({ ceremony: 'authentication', purpose: 'second_factor', userId: user.id, sessionId: sessionOf(user) })
-      : challenges.issue({ ceremony: 'authentication', purpose: 'sign_in', userId: null, sessionId: null });
+      ? await challenges.issue({ ceremony: 'authentication', purpose: 'second_factor', userId: user.id, sessionId: sessionOf(user) })
+      : await challenges.issue({ ceremony: 'authentication', purpose: 'sign_in', userId: null, sessionId: null });
     const allowed = user ? [...passkeys.values()].filter((p) => p.userId === user.id) : undefined;
     const options = await passkeyAuthenticationOptions({ rp: RP, challenge: issued.challenge, timeoutMs: 60_000, ...(allowed ? { allowed } : {}) });
     return { ceremonyId: issued.ceremonyId, options };
@@ -70,7 +70,7 @@ export function ceremonyHarness() {
   async function verifyAuthentication(ceremonyId: string, response: unknown, as?: { user: User; purposes?: CeremonyPurpose[] }) {
     const result = await verifyPasskeyAuthentication({
       response,
-      ceremony: challenges.take(ceremonyId),
+      ceremony: await challenges.take(ceremonyId),
       purposes: as?.purposes ?? (as ? ['second_factor'] : ['sign_in']),
       rp: RP,
       findPasskey: (id) => passkeys.get(id),

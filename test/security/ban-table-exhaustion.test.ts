@@ -56,8 +56,8 @@ describe('ban-table exhaustion', () => {
     expect(users.list().map((u) => u.username).sort()).toEqual(['alice', 'bob']);
 
     // bans.json holds the real ban and the sprayers' IP bans, no account bans for made-up names.
-    await eventually(() => fx.accounts.bansStore.current.bans.length === 22, 5_000, 'bans.json to hold every ban');
-    expect(fx.accounts.bansStore.current.bans.filter((b) => b.kind === 'user').map((b) => b.key)).toEqual(['alice']);
+    await eventually(() => fx.accounts.bansStore!.current.bans.length === 22, 5_000, 'bans.json to hold every ban');
+    expect(fx.accounts.bansStore!.current.bans.filter((b) => b.kind === 'user').map((b) => b.key)).toEqual(['alice']);
 
     // A real user on a clean address still signs in (real bcrypt again), and Alice is still banned.
     expect((await jsonLogin(fx.app, BOB.username, BOB.password, { ip: '198.51.100.200' })).res.statusCode).toBe(200);

@@ -83,12 +83,12 @@ describe('login brute force', () => {
 
     // What `gatehouse unban alice` does: a second store instance edits the file.
     await cli.update((doc) => ({ ...doc, bans: doc.bans.filter((b) => b.key !== 'alice') }));
-    await fx.accounts.bansStore.reload();
+    await fx.accounts.bansStore!.reload();
     expect((await jsonLogin(fx.app, ALICE.username, ALICE.password, { ip: '198.51.100.5' })).res.statusCode).toBe(200);
     // The attacker's address is still banned until that ban is lifted too.
     expect((await jsonLogin(fx.app, ALICE.username, ALICE.password, { ip: ATTACKER })).res.statusCode).toBe(401);
     await cli.update((doc) => ({ ...doc, bans: doc.bans.filter((b) => b.key !== ATTACKER) }));
-    await fx.accounts.bansStore.reload();
+    await fx.accounts.bansStore!.reload();
     expect((await jsonLogin(fx.app, ALICE.username, ALICE.password, { ip: ATTACKER })).res.statusCode).toBe(200);
     cli.close();
   });

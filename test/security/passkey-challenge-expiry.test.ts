@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ALICE, ceremonyHarness, newAuthenticator } from '../passkeys/ceremony-harness.js';
+import { MemoryOneTimeStore } from '../../src/backend/one-time-store.js';
 import { CHALLENGE_TTL_MS, ChallengeStore } from '../../src/passkeys/challenge-store.js';
 import { systemRandom } from '../../src/crypto/random.js';
 
@@ -33,13 +34,15 @@ describe('passkey challenge expiry', () => {
     expect(await h.verifyRegistration(ALICE, ceremonyId, newAuthenticator().register(options))).toMatchObject({ ok: false, code: 'challenge_expired' });
   });
 
-  it('the store is bounded: a flood of ceremonies pushes out the oldest, never grows past the cap', () => {
+  it('the store is bounded: a flood of ceremonies pushes out the oldest, never grows past the cap', async () => {
     let now = 0;
-    const store = new ChallengeStore({ now: () => now, random: systemRandom, capacity: 3 });
-    const ids = [1, 2, 3, 4].map(() => store.issue({ ceremony: 'authentication', purpose: 'sign_in', userId: null, sessionId: null }).ceremonyId);
-    expect(store.size).toBe(3);
-    expect(store.take(ids[0])).toEqual({ found: false });
+    const memory = new MemoryOneTimeStore(() => now, 3);
+    const store = new ChallengeStore({ now: () => now, random: systemRandom, store: memory });
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push((await store.issue({ ceremony: 'authentication', purpose: 'sign_in', userId: null, sessionId: null })).ceremonyId);
+    expect(memory.size).toBe(3);
+    expect(await store.take(ids[0])).toEqual({ found: false });
     now += 1;
-    expect(store.take(ids[3])).toMatchObject({ found: true, expired: false });
+    expect(await store.take(ids[3])).toMatchObject({ found: true, expired: false });
   });
 });

@@ -51,11 +51,11 @@ describe('TOTP lockout', () => {
     // ...and with a recovery code too (the lock is on the second-factor step, not one kind of code), which stays unspent.
     expect((await codeStep(fx.app, again, recoveryCodes[0]!)).res.statusCode).toBe(429);
     expect(fx.accounts.mfa.status(userNamed(fx, 'alice').id).recoveryCodesLeft).toBe(10);
-    expect(fx.accounts.mfa.isLocked(userNamed(fx, 'alice').id)).toBe(true);
+    expect(await fx.accounts.mfa.isLocked(userNamed(fx, 'alice').id)).toBe(true);
 
     // 15 minutes after the lock began it is over: sign in again (the partial sessions have expired meanwhile).
     fx.clock.now += 15 * 60_000;
-    expect(fx.accounts.mfa.isLocked(userNamed(fx, 'alice').id)).toBe(false);
+    expect(await fx.accounts.mfa.isLocked(userNamed(fx, 'alice').id)).toBe(false);
     const { session: later } = await passwordStep(fx.app, ALICE);
     const done = await codeStep(fx.app, later, await codeAt(secret, fx.clock.now));
     expect(done.res.statusCode).toBe(303);
@@ -77,11 +77,11 @@ describe('TOTP lockout', () => {
     const results = await Promise.all([...wrong, right].map((code) => fx.accounts.mfa.verifySecondFactor(user, code, { actor: 'attacker' })));
     expect(results.filter((r) => r.ok)).toEqual([]);
     expect(results.at(-1)).toEqual({ ok: false, reason: 'locked' });
-    expect(fx.accounts.mfa.isLocked(user.id)).toBe(true);
+    expect(await fx.accounts.mfa.isLocked(user.id)).toBe(true);
 
     // Through HTTP too: twenty concurrent guesses from partial sessions get at most four "wrong" answers before the lock.
     fx.clock.now += CODE_LOCKOUT_MS + 1_000;
-    expect(fx.accounts.mfa.isLocked(user.id)).toBe(false);
+    expect(await fx.accounts.mfa.isLocked(user.id)).toBe(false);
     const browsers = await Promise.all(Array.from({ length: 4 }, async () => {
       const { session } = await passwordStep(fx.app, ALICE);
       return { session, ...(await formTokens(fx.app, '/login/2fa', session)) };
@@ -109,7 +109,7 @@ describe('TOTP lockout', () => {
     const bob = await enrolTotp(fx, userNamed(fx, 'bob'));
     const { session: partial } = await passwordStep(fx.app, ALICE);
     for (let i = 0; i < 5; i++) await codeStep(fx.app, partial, await wrongCode(alice.secret, fx.clock.now, 222_222 + i));
-    expect(fx.accounts.mfa.isLocked(userNamed(fx, 'alice').id)).toBe(true);
+    expect(await fx.accounts.mfa.isLocked(userNamed(fx, 'alice').id)).toBe(true);
     const { session: bobPartial } = await passwordStep(fx.app, { username: 'bob', password: 'bob likes long passphrases' });
     expect((await codeStep(fx.app, bobPartial, await codeAt(bob.secret, fx.clock.now))).res.statusCode).toBe(303);
   });

@@ -31,14 +31,19 @@ export async function seedUsers(dataDir: string, users: ReadonlyArray<{ username
  * still unused. Returns the base32 secret.
  */
 export async function seedTotp(dataDir: string, user: User, sessionSecret: string): Promise<string> {
+  return (await seedSecondFactor(dataDir, user, sessionSecret)).secret;
+}
+
+/** seedTotp, also returning the recovery codes the enrolment showed. */
+export async function seedSecondFactor(dataDir: string, user: User, sessionSecret: string): Promise<{ secret: string; recoveryCodes: string[] }> {
   const store = new CredentialsStore(dataDir);
   await store.open();
   try {
     const past = () => Date.now() - 60_000;
     const mfa = new MfaService(store, { box: new SecretBox(sessionSecret, 'gatehouse totp secret v1'), audit: new AuditLog(dataDir), now: past, issuer: () => 'test' });
     const { secret } = await mfa.beginTotp(user);
-    await mfa.confirmTotp(user, await totpCode(secret, past()), { actor: 'test' });
-    return secret;
+    const recoveryCodes = await mfa.confirmTotp(user, await totpCode(secret, past()), { actor: 'test' });
+    return { secret, recoveryCodes };
   } finally {
     store.close();
   }
