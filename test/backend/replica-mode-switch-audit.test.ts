@@ -80,4 +80,19 @@ describe('two replicas share the pending mode switch and the audit trail through
     expect((await modeOf(a)).pending).toBeNull();
     expect(await auditEvents(a, 'mode.rollback')).toHaveLength(1);
   }, 30_000);
+
+  it('gatehouse recover against Redis cancels a switch pending on the replicas, so it never rolls back over the recovery', async () => {
+    const started = await http(a.url, 'POST', '/api/admin/mode', JSON_WRITE, JSON.stringify({ mode: 'token' }));
+    expect(started.status).toBe(200);
+    const cliDir = await mkdtemp(join(tmpdir(), 'gh-cli-'));
+    const recovered = await gatehouse(cliDir, ['recover'], '', env);
+    expect(recovered.code).toBe(0);
+    await expect.poll(async () => (await http(a.url, 'GET', '/api/health')).json<{ mode: string }>().mode, { timeout: 3_000 }).toBe('userPassword');
+    await new Promise((r) => setTimeout(r, WINDOW_S * 1000 + 1000));
+    expect((await http(a.url, 'GET', '/api/health')).json<{ mode: string }>().mode).toBe('userPassword');
+    // The one rollback in the trail is the previous test's.
+    const trail = await gatehouse(cliDir, ['audit', '--event', 'mode.rollback', '--json'], '', env);
+    expect(trail.stdout.trim().split('\n')).toHaveLength(1);
+    await rm(cliDir, { recursive: true, force: true });
+  }, 30_000);
 });
