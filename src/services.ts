@@ -23,6 +23,7 @@ import { endSessionsOnMfaRemoval } from './mfa/mfa-sessions.js';
 import { PasskeyService } from './passkeys/passkey-service.js';
 import { TokensStore } from '../config/tokens-store.js';
 import { TokenService } from './tokens/token-service.js';
+import { logRefusedEdits } from './backend/refused-edits.js';
 
 export interface AccountServices {
   readonly usersStore: UsersStore;
@@ -105,6 +106,8 @@ export async function createAccountServices(opts: {
   });
   const tokensStore = new TokensStore(documents);
   await tokensStore.open();
+  logRefusedEdits(opts.log, 'second factors', credentialsStore);
+  logRefusedEdits(opts.log, 'API tokens', tokensStore);
   const tokens = new TokenService(tokensStore, { audit, now: opts.now, findUser: (id) => users.findById(id) });
   const usersGeneration = watchUserChanges(usersStore, opts.sessions, opts.log, (userId) =>
     track(

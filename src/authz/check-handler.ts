@@ -9,6 +9,7 @@ import type { Runtime } from '../runtime.js';
 import { decisionFor, judge } from './judge.js';
 import { answerFor, badRequestAnswer, INTERNAL_ERROR_ANSWER, STORE_UNAVAILABLE_ANSWER, writeAnswer, type CheckAnswer, type Endpoint } from './respond.js';
 import { splitOriginalUrl, type RawTarget, type Target } from './target.js';
+import { isStoreUnavailable } from '../backend/store-unavailable.js';
 
 /** Answers one forward-auth check on Node's own request and response. Never throws. */
 export type CheckHandler = (req: IncomingMessage, res: ServerResponse, endpoint: Endpoint, log: FastifyBaseLogger) => void;
@@ -98,9 +99,11 @@ export function createCheckHandler(ctx: AppContext): CheckHandler {
   }
 
   function fail(res: ServerResponse, log: FastifyBaseLogger, error: unknown): void {
-    log.error({ err: error }, 'forward-auth check failed');
+    // A check that needed the shared store (a token or Basic pair to verify) during an outage: 503, logged once elsewhere.
+    const unavailable = isStoreUnavailable(error);
+    if (!unavailable) log.error({ err: error }, 'forward-auth check failed');
     if (res.headersSent) res.destroy();
-    else writeAnswer(res, INTERNAL_ERROR_ANSWER);
+    else writeAnswer(res, unavailable ? STORE_UNAVAILABLE_ANSWER : INTERNAL_ERROR_ANSWER);
   }
 
   return (req, res, endpoint, log) => {

@@ -17,6 +17,8 @@ import { connectRedis } from '../backend/connect-redis.js';
 import { openDocumentBackend } from '../backend/documents.js';
 import pino from 'pino';
 import { REDACT_PATHS } from '../logger.js';
+import { FilePendingSwitchStore, type PendingSwitchStore } from '../admin/pending-switch-store.js';
+import { RedisPendingSwitchStore } from '../admin/redis-pending-switch-store.js';
 
 /** A usage mistake: exit 2 with the usage text. */
 export class UsageError extends Error {}
@@ -31,6 +33,8 @@ export interface CliContext {
   mfa(): Promise<MfaService>;
   tokens(): Promise<TokenService>;
   audit(): AuditLog;
+  /** Where a pending mode switch is kept: the servers' Redis key, or mode-switch.json in the data dir. */
+  pendingSwitch(): Promise<PendingSwitchStore>;
   /** Releases worker threads and watchers so the process can exit. */
   close(): Promise<void>;
 }
@@ -98,6 +102,10 @@ export function createCliContext(processEnv: NodeJS.ProcessEnv): CliContext {
       return new TokenService(store, { audit, now: Date.now, findUser: (id) => service.findById(id) });
     },
     audit: () => audit,
+    async pendingSwitch() {
+      const connection = await redis();
+      return connection ? new RedisPendingSwitchStore(connection) : new FilePendingSwitchStore(env.dataDir);
+    },
     async close() {
       for (const close of closers) await close();
     },

@@ -3,6 +3,20 @@ import type { RedisConnection } from '../backend/redis-connection.js';
 import { asStoreUnavailable } from '../backend/store-unavailable.js';
 import type { SessionRecord, SessionStore } from './session-record.js';
 
+/** Everything but the last-seen time is equal. */
+function sameSession(a: SessionRecord, b: SessionRecord): boolean {
+  return (
+    a.secretHash === b.secretHash &&
+    a.expiresAt === b.expiresAt &&
+    a.mode === b.mode &&
+    a.acr === b.acr &&
+    a.mfaAt === b.mfaAt &&
+    a.pending === b.pending &&
+    JSON.stringify(a.amr) === JSON.stringify(b.amr) &&
+    JSON.stringify(a.principal) === JSON.stringify(b.principal)
+  );
+}
+
 type Notice = { op: 'put'; id: string; from: string } | { op: 'del'; ids: string[]; from: string };
 
 /**
@@ -140,6 +154,12 @@ export class RedisSessionStore implements SessionStore {
         const next = new Map<string, SessionRecord>();
         for (const record of scanned) {
           const mine = this.sessions.get(record.id);
+          // An unchanged session keeps its object: the check's per-record and per-principal caches stay warm.
+          if (mine && sameSession(mine, record)) {
+            if (record.lastSeenAt > mine.lastSeenAt) mine.lastSeenAt = record.lastSeenAt;
+            next.set(record.id, mine);
+            continue;
+          }
           if (mine && mine.lastSeenAt > record.lastSeenAt) record.lastSeenAt = mine.lastSeenAt;
           next.set(record.id, record);
         }

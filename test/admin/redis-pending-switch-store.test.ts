@@ -1,34 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisConnection } from '../../src/backend/redis-connection.js';
+import { describe, expect, it } from 'vitest';
 import { RedisPendingSwitchStore } from '../../src/admin/redis-pending-switch-store.js';
 import type { PendingSwitch } from '../../src/admin/pending-switch-store.js';
-import { startRedis, type RunningRedis } from '../support/redis.js';
+import { redisSuite } from '../support/redis-suite.js';
 
 const pending: PendingSwitch = { from: 'userPassword', to: 'open', by: 'admin', at: 1, deadline: 2 };
 
 describe('pending mode switch in Redis', () => {
-  let redis: RunningRedis;
-  const connections: RedisConnection[] = [];
-  const stores: RedisPendingSwitchStore[] = [];
+  const bed = redisSuite('pending-switch');
 
   async function replica(prefix = 'gatehouse:'): Promise<RedisPendingSwitchStore> {
-    const connection = new RedisConnection({ url: redis.url, prefix });
-    await connection.connect();
-    connections.push(connection);
-    const store = new RedisPendingSwitchStore(connection);
+    const store = new RedisPendingSwitchStore(await bed.connect({ prefix }));
+    bed.onClose(() => store.close());
     await store.load();
-    stores.push(store);
     return store;
   }
-
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    for (const store of stores) store.close();
-    for (const connection of connections) await connection.close();
-    await redis.close();
-  });
 
   it('double-rollback-race: of replicas claiming the same overdue switch at once, exactly one wins', async () => {
     const replicas = await Promise.all([replica(), replica(), replica(), replica()]);

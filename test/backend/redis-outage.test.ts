@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type RunningRedis } from '../support/redis.js';
 import { startReplica, type Replica } from '../support/replica.js';
+import { seedUsers } from '../support/cli-accounts.js';
 import { startTcpCut, type TcpCut } from '../support/tcp-cut.js';
-import { checkStatus, http, REPLICA_SECRET, tokenModeDataDir, tokenSession } from '../support/replica-http.js';
-import { INSTANCE_TOKEN, PORTAL_ORIGIN } from '../support/portal.js';
+import { checkStatus, http, REPLICA_SECRET, startTokenReplica, stopReplicas, tokenModeDataDir, tokenSession } from '../support/replica-http.js';
+import { INSTANCE_TOKEN, PORTAL_ORIGIN, rawForwardAuthHeaders } from '../support/portal.js';
 
 const GRACE_MS = 3_000;
 
@@ -30,13 +31,12 @@ describe('Redis outage: two replicas fail closed and recover without a restart',
     redisDir = await mkdtemp(join(tmpdir(), 'gh-redis-'));
     redis = await startRedis({ dir: redisDir });
     const env = { GATEHOUSE_REDIS_URL: redis.url, GATEHOUSE_SESSION_SECRET: REPLICA_SECRET, GATEHOUSE_REDIS_GRACE: `${GRACE_MS / 1000}s` };
-    [a, b] = await Promise.all([startReplica(env, { dataDir: await tokenModeDataDir() }), startReplica(env, { dataDir: await tokenModeDataDir() })]);
+    [a, b] = await Promise.all([startTokenReplica(env), startTokenReplica(env)]);
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
+    await stopReplicas(a, b);
     await redis?.close();
-    for (const replica of [a, b]) if (replica) await rm(replica.dataDir, { recursive: true, force: true });
     await rm(redisDir, { recursive: true, force: true });
   });
 
@@ -73,6 +73,11 @@ describe('Redis outage: two replicas fail closed and recover without a restart',
     expect(logout.status).toBe(503);
     expect(logout.json()).toMatchObject({ error: 'store_unavailable' });
 
+    // An admin change is refused whole too (the config lives in Redis).
+    const rules = await http(a.url, 'PUT', '/api/admin/rules', { 'content-type': 'application/json', origin: PORTAL_ORIGIN, authorization: `Bearer ${INSTANCE_TOKEN}` }, JSON.stringify({ rules: [{ domain: 'app.example.com', policy: 'deny' }] }));
+    expect(rules.status).toBe(503);
+    expect(rules.json()).toMatchObject({ error: 'store_unavailable' });
+
     // After the grace, checks answer 503, never a pass.
     await expect.poll(() => checkStatus(b.url, cookie), { timeout: GRACE_MS + 3_000 }).toBe(503);
     const closed = await http(a.url, 'GET', '/api/authz/forward-auth', { 'x-forwarded-method': 'GET', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'app.example.com', 'x-forwarded-uri': '/', cookie: cookie! });
@@ -85,6 +90,8 @@ describe('Redis outage: two replicas fail closed and recover without a restart',
     expect(await checkStatus(a.url, cookie)).toBe(200);
     expect(await checkStatus(b.url, cookie)).toBe(200);
     expect((await tokenSession(b.url)).answer.status).toBe(200);
+    // The refused rule change never happened.
+    expect(await checkStatus(b.url, cookie)).toBe(200);
 
     for (const replica of [a, b]) {
       expect(replica.output()).not.toContain('[ioredis]');
@@ -110,14 +117,13 @@ describe('Redis partition: a session revoked on A while B could not hear it is r
     link = await startTcpCut(redis.port);
     const env = { GATEHOUSE_SESSION_SECRET: REPLICA_SECRET, GATEHOUSE_REDIS_GRACE: '60s' };
     [a, b] = await Promise.all([
-      startReplica({ ...env, GATEHOUSE_REDIS_URL: redis.url }, { dataDir: await tokenModeDataDir() }),
-      startReplica({ ...env, GATEHOUSE_REDIS_URL: `redis://127.0.0.1:${link.port}/0` }, { dataDir: await tokenModeDataDir() }),
+      startTokenReplica({ ...env, GATEHOUSE_REDIS_URL: redis.url }),
+      startTokenReplica({ ...env, GATEHOUSE_REDIS_URL: `redis://127.0.0.1:${link.port}/0` }),
     ]);
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    for (const replica of [a, b]) if (replica) await rm(replica.dataDir, { recursive: true, force: true });
+    await stopReplicas(a, b);
     await link?.close();
     await redis?.close();
   });
@@ -140,4 +146,33 @@ describe('Redis partition: a session revoked on A while B could not hear it is r
     await expect.poll(() => checkStatus(b.url, cookie), { timeout: 3_000 }).not.toBe(200);
     expect(await checkStatus(b.url, kept)).toBe(200);
   }, 60_000);
+});
+
+describe('Redis outage: a check that needs the store (a Basic pair to verify and audit) answers 503, not 500', () => {
+  let redis: RunningRedis;
+  let replica: Replica;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    const dataDir = await tokenModeDataDir({ mode: 'userPassword', token: undefined });
+    await seedUsers(dataDir, [{ username: 'alice', password: 'correct horse battery staple', role: 'admin' }]);
+    replica = await startReplica({ GATEHOUSE_REDIS_URL: redis.url, GATEHOUSE_SESSION_SECRET: REPLICA_SECRET }, { dataDir });
+  }, 60_000);
+
+  afterAll(async () => {
+    await replica?.stop();
+    if (replica) await rm(replica.dataDir, { recursive: true, force: true });
+    await redis?.close();
+  });
+
+  it('wrong Basic credentials during the outage are refused with 503 store_unavailable', async () => {
+    const basic = (password: string) => ({ ...rawForwardAuthHeaders('https://app.example.com/'), authorization: `Basic ${Buffer.from(`alice:${password}`).toString('base64')}` });
+    expect((await http(replica.url, 'GET', '/api/authz/forward-auth', basic('wrong password'))).status).toBe(401);
+    await redis.close();
+    await expect.poll(async () => (await http(replica.url, 'GET', '/api/health')).status, { timeout: 2_000 }).toBe(503);
+    const answer = await http(replica.url, 'GET', '/api/authz/forward-auth', basic('another wrong one'));
+    expect(answer.status).toBe(503);
+    expect(answer.json()).toMatchObject({ error: 'store_unavailable' });
+    expect(replica.output()).not.toContain('forward-auth check failed');
+  }, 30_000);
 });

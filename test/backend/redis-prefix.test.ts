@@ -1,38 +1,28 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisConnection } from '../../src/backend/redis-connection.js';
+import { describe, expect, it } from 'vitest';
 import { RedisSessionStore } from '../../src/sessions/redis-session-store.js';
 import { SessionManager } from '../../src/sessions/session-manager.js';
 import { RedisAuditLog } from '../../src/audit/redis-audit-log.js';
 import { RedisPendingSwitchStore } from '../../src/admin/redis-pending-switch-store.js';
 import { systemRandom } from '../../src/crypto/random.js';
 import { TOKEN_PRINCIPAL } from '../../strategies/token.js';
-import { startRedis, type RunningRedis } from '../support/redis.js';
+import { redisSuite } from '../support/redis-suite.js';
 
 const timeouts = () => ({ ttlMs: 3_600_000, idleMs: 600_000 });
 const newSession = { mode: 'token' as const, principal: TOKEN_PRINCIPAL, amr: ['tok'], acr: 'aal2' as const, mfaAt: null, ip: '203.0.113.9', userAgent: 'test' };
 
 describe('two installations on one Redis, told apart by GATEHOUSE_REDIS_PREFIX', () => {
-  let redis: RunningRedis;
-  const closers: Array<() => Promise<void> | void> = [];
+  const bed = redisSuite('prefix');
 
   async function installation(prefix: string) {
-    const connection = new RedisConnection({ url: redis.url, prefix });
-    await connection.connect();
+    const connection = await bed.connect({ prefix });
     const store = new RedisSessionStore(connection, Date.now, 0, 0);
     await store.load();
     const pending = new RedisPendingSwitchStore(connection);
     await pending.load();
-    closers.push(() => pending.close(), () => store.close(), () => connection.close());
+    bed.onClose(() => store.close());
+    bed.onClose(() => pending.close());
     return { connection, sessions: new SessionManager(store, { now: Date.now, random: systemRandom, timeouts }), store, audit: new RedisAuditLog(() => connection), pending };
   }
-
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    for (const close of closers.reverse()) await close();
-    await redis.close();
-  });
 
   it('cross-installation-session-replay: a session, an audit event or a pending switch of one prefix is invisible to the other', async () => {
     const staging = await installation('gatehouse-staging:');

@@ -1,8 +1,7 @@
-import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSentinelSet, SENTINEL_MASTER, type SentinelSet } from '../support/redis-sentinel.js';
 import { startReplica, type Replica } from '../support/replica.js';
-import { checkStatus, http, REPLICA_SECRET, tokenModeDataDir, tokenSession } from '../support/replica-http.js';
+import { checkStatus, http, REPLICA_SECRET, startTokenReplica, stopReplicas, tokenSession } from '../support/replica-http.js';
 
 describe('Redis Sentinel: a failover under load', () => {
   let set: SentinelSet;
@@ -18,13 +17,12 @@ describe('Redis Sentinel: a failover under load', () => {
       GATEHOUSE_REDIS_SENTINEL_MASTER: SENTINEL_MASTER,
       GATEHOUSE_SESSION_SECRET: REPLICA_SECRET,
     };
-    a = await startReplica(env, { dataDir: await tokenModeDataDir() });
+    a = await startTokenReplica(env);
     b = await startReplica(env);
   }, 90_000);
 
   afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    if (a) await rm(a.dataDir, { recursive: true, force: true });
+    await stopReplicas(a, b);
     await set?.close();
   });
 

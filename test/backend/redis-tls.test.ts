@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/free-port.js';
 import { startRedis, type RunningRedis } from '../support/redis.js';
 import { startReplica } from '../support/replica.js';
-import { checkStatus, http, REPLICA_SECRET, tokenModeDataDir, tokenSession } from '../support/replica-http.js';
+import { checkStatus, http, REPLICA_SECRET, startTokenReplica, tokenSession } from '../support/replica-http.js';
 
 const PASSWORD = 'redis-pass-7c1e9a';
 
@@ -29,7 +29,7 @@ describe('production Redis: rediss:// (TLS) with a password in the URL', () => {
 
   it('a replica connects over TLS, trusting the CA it is given, and shares sessions there', async () => {
     const env = { GATEHOUSE_REDIS_URL: `rediss://:${PASSWORD}@localhost:${redis.port}/0`, GATEHOUSE_SESSION_SECRET: REPLICA_SECRET, NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') };
-    const replica = await startReplica(env, { dataDir: await tokenModeDataDir() });
+    const replica = await startTokenReplica(env);
     try {
       const health = await http(replica.url, 'GET', '/api/health');
       expect(health.status).toBe(200);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatehouse } from '../support/cli.js';
 import { startRedis, type RunningRedis } from '../support/redis.js';
 import { startReplica, type Replica } from '../support/replica.js';
-import { http, REPLICA_SECRET, tokenModeDataDir } from '../support/replica-http.js';
+import { http, REPLICA_SECRET, startTokenReplica, stopReplicas } from '../support/replica-http.js';
 import { INSTANCE_TOKEN, PORTAL_ORIGIN } from '../support/portal.js';
 
 const WINDOW_S = 3;
@@ -37,13 +37,12 @@ describe('two replicas share the pending mode switch and the audit trail through
     redis = await startRedis();
     env = { GATEHOUSE_REDIS_URL: redis.url, GATEHOUSE_SESSION_SECRET: REPLICA_SECRET };
     // A's data dir is imported into the empty Redis; B joins with an empty one.
-    a = await startReplica(env, { dataDir: await tokenModeDataDir({ security: { switchConfirmWindow: `${WINDOW_S}s` } }) });
+    a = await startTokenReplica(env, { security: { switchConfirmWindow: `${WINDOW_S}s` } });
     b = await startReplica(env);
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    if (a) await rm(a.dataDir, { recursive: true, force: true });
+    await stopReplicas(a, b);
     await redis?.close();
   });
 
@@ -62,7 +61,8 @@ describe('two replicas share the pending mode switch and the audit trail through
       expect(events).toContain('mode.switch');
       expect(events).toContain('mode.confirm');
     }
-    const cli = await gatehouse(await mkdtemp(join(tmpdir(), 'gh-cli-')), ['audit', '--event', 'mode', '--json'], '', { GATEHOUSE_REDIS_URL: redis.url });
+    const cliDir = await mkdtemp(join(tmpdir(), 'gh-cli-'));
+    const cli = await gatehouse(cliDir, ['audit', '--event', 'mode', '--json'], '', { GATEHOUSE_REDIS_URL: redis.url }).finally(() => rm(cliDir, { recursive: true, force: true }));
     expect(cli.code).toBe(0);
     expect(cli.stdout).toContain('"mode.switch"');
     expect(cli.stdout).toContain('"mode.confirm"');
@@ -79,5 +79,20 @@ describe('two replicas share the pending mode switch and the audit trail through
     await expect.poll(async () => (await modeOf(a)).mode, { timeout: WINDOW_S * 1000 + 5_000 }).toBe('open');
     expect((await modeOf(a)).pending).toBeNull();
     expect(await auditEvents(a, 'mode.rollback')).toHaveLength(1);
+  }, 30_000);
+
+  it('gatehouse recover against Redis cancels a switch pending on the replicas, so it never rolls back over the recovery', async () => {
+    const started = await http(a.url, 'POST', '/api/admin/mode', JSON_WRITE, JSON.stringify({ mode: 'token' }));
+    expect(started.status).toBe(200);
+    const cliDir = await mkdtemp(join(tmpdir(), 'gh-cli-'));
+    const recovered = await gatehouse(cliDir, ['recover'], '', env);
+    expect(recovered.code).toBe(0);
+    await expect.poll(async () => (await http(a.url, 'GET', '/api/health')).json<{ mode: string }>().mode, { timeout: 3_000 }).toBe('userPassword');
+    await new Promise((r) => setTimeout(r, WINDOW_S * 1000 + 1000));
+    expect((await http(a.url, 'GET', '/api/health')).json<{ mode: string }>().mode).toBe('userPassword');
+    // The one rollback in the trail is the previous test's.
+    const trail = await gatehouse(cliDir, ['audit', '--event', 'mode.rollback', '--json'], '', env);
+    expect(trail.stdout.trim().split('\n')).toHaveLength(1);
+    await rm(cliDir, { recursive: true, force: true });
   }, 30_000);
 });

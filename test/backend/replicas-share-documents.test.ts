@@ -160,19 +160,23 @@ describe('replicas share every document through Redis', () => {
       await expect.poll(() => b.check({ authorization }), { timeout: PROPAGATION_MS, interval: 50 }).toBe(401);
     });
 
-    it('a bad users document written into Redis by hand is refused by the running replica, which keeps the last good one', async () => {
+    it('bad users and tokens documents written into Redis by hand are refused by the running replica, which keeps the last good ones', async () => {
       const connection = new RedisConnection({ url: redis.url, prefix: env.GATEHOUSE_REDIS_PREFIX! });
       await connection.connect();
+      const bad = { users: '{"version":1,"users":[{"username":"mallory","role":"admin"}]}', tokens: '{"version":1,"tokens":[{"id":"x"}]}' };
+      const good: Record<string, string> = {};
       try {
-        const key = connection.key('doc', 'users');
-        const good = await connection.client.hget(key, 'json');
-        await connection.client.hset(key, 'json', '{"version":1,"users":[{"username":"mallory","role":"admin"}]}');
-        await connection.client.publish(connection.key('doc-changed'), 'users.json');
-        await expect.poll(() => second.output(), { timeout: 5_000 }).toMatch(/refused an invalid edit of redis \S+doc:users/);
+        for (const [name, json] of Object.entries(bad)) {
+          const key = connection.key('doc', name);
+          good[name] = (await connection.client.hget(key, 'json'))!;
+          await connection.client.hset(key, 'json', json);
+          await connection.client.publish(connection.key('doc-changed'), `${name}.json`);
+          await expect.poll(() => second.output(), { timeout: 5_000 }).toMatch(new RegExp(`refused an invalid edit of redis \\S+doc:${name}`));
+        }
         expect(await usernames(b)).toContain('alice');
         expect((await b.signIn(ALICE.username, ALICE.password)).status).toBe(200);
-        await connection.client.hset(key, 'json', good!);
       } finally {
+        for (const [name, json] of Object.entries(good)) await connection.client.hset(connection.key('doc', name), 'json', json);
         await connection.close();
       }
     });

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startRedis } from '../support/redis.js';
-import { httpRequest, setCookieValue, startPinnedServer, type BenchServer } from './servers.js';
+import { gatehouseEnv, httpRequest, setCookieValue, startPinnedServer, type BenchServer } from './servers.js';
 import { runWrk, type WrkResult } from './wrk.js';
 
 export interface RedisCaseOptions {
@@ -96,17 +96,7 @@ export async function runRedisCase(o: RedisCaseOptions): Promise<void> {
   const script = join(o.root, 'test/bench/gatehouse-server.mjs');
   // One secret for all three: a session from A must pass on B.
   const secret = randomBytes(36).toString('base64url');
-  const env = (dataDir: string, redisUrl?: string) => ({
-    ...process.env,
-    NODE_ENV: 'production',
-    GATEHOUSE_DATA_DIR: dataDir,
-    GATEHOUSE_PORT: '0',
-    GATEHOUSE_HOST: '127.0.0.1',
-    GATEHOUSE_LOG_LEVEL: 'warn',
-    GATEHOUSE_SESSION_SECRET: secret,
-    GATEHOUSE_PORTAL_URL: o.portalUrl,
-    GATEHOUSE_REDIS_URL: redisUrl ?? '',
-  });
+  const env = (dataDir: string, redisUrl?: string) => gatehouseEnv({ dataDir, secret, portalUrl: o.portalUrl, ...(redisUrl ? { redisUrl } : {}) });
   try {
     const embedded = await startPinnedServer('Gatehouse (embedded)', script, o.serverCpu, env(embeddedDir.dataDir));
     started.push(embedded);

@@ -42,7 +42,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { otherLoad, processCpuMicros, snapshot } from './cpu-usage.js';
-import { httpRequest, setCookieValue, startPinnedServer, type BenchServer } from './servers.js';
+import { gatehouseEnv, httpRequest, setCookieValue, startPinnedServer, type BenchServer } from './servers.js';
 import { runGrowth } from './growth.js';
 import { startLoginStorm, type RunningStorm, type StormResult } from './storm.js';
 import { assertWrkInstalled, runWrk, type WrkResult } from './wrk.js';
@@ -424,18 +424,6 @@ function report(m: Measurements, gatehouse: BenchServer): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-/** How every Gatehouse the bench starts is run; the caller adds GATEHOUSE_DATA_DIR. */
-function gatehouseEnv(): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    NODE_ENV: 'production',
-    GATEHOUSE_PORT: '0',
-    GATEHOUSE_HOST: '127.0.0.1',
-    GATEHOUSE_LOG_LEVEL: 'warn',
-    GATEHOUSE_SESSION_SECRET: randomBytes(36).toString('base64url'), // 48 characters
-    GATEHOUSE_PORTAL_URL: PORTAL_URL,
-  };
-}
 
 /** The Redis-backend case (redis-case.ts), after the others or alone with BENCH_ONLY=redis. */
 const benchRedis = () =>
@@ -448,7 +436,7 @@ async function main(): Promise<void> {
   preflight();
   build();
   const growth = () =>
-    runGrowth({ root: ROOT, serverCpu: SERVER_CPU, loadCpu: LOAD_CPU, rounds: ROUNDS, durationSeconds: DURATION_SECONDS, connections: CONNECTIONS, portalUrl: PORTAL_URL, serverEnv: gatehouseEnv(), log });
+    runGrowth({ root: ROOT, serverCpu: SERVER_CPU, loadCpu: LOAD_CPU, rounds: ROUNDS, durationSeconds: DURATION_SECONDS, connections: CONNECTIONS, portalUrl: PORTAL_URL, serverEnv: gatehouseEnv({ dataDir: '', secret: randomBytes(36).toString('base64url') /* 48 characters */, portalUrl: PORTAL_URL }), log });
   if (process.env.BENCH_ONLY === 'growth') {
     await growth();
     return;
@@ -461,7 +449,12 @@ async function main(): Promise<void> {
     started.push(bare);
     const floor = await startPinnedServer('Node http floor', join(ROOT, 'test/bench/floor-server.mjs'), SERVER_CPU, { ...process.env, NODE_ENV: 'production' });
     started.push(floor);
-    const gatehouse = await startPinnedServer('Gatehouse', join(ROOT, 'test/bench/gatehouse-server.mjs'), SERVER_CPU, { ...gatehouseEnv(), GATEHOUSE_DATA_DIR: dataDir });
+    const gatehouse = await startPinnedServer(
+      'Gatehouse',
+      join(ROOT, 'test/bench/gatehouse-server.mjs'),
+      SERVER_CPU,
+      gatehouseEnv({ dataDir, secret: randomBytes(36).toString('base64url') /* 48 characters */, portalUrl: PORTAL_URL }),
+    );
     started.push(gatehouse);
     const sessionCookie = await loginWithPassword(gatehouse.port, password);
     await checkSessionWorks(gatehouse.port, sessionCookie);

@@ -74,6 +74,21 @@ export function startPinnedServer(name: string, script: string, cpu: string, env
   });
 }
 
+/** A bench Gatehouse's environment: production, port 0 on loopback, warn-level logs; Redis when `redisUrl` is given. */
+export function gatehouseEnv(vars: { dataDir: string; secret: string; portalUrl: string; redisUrl?: string }): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    NODE_ENV: 'production',
+    GATEHOUSE_DATA_DIR: vars.dataDir,
+    GATEHOUSE_PORT: '0',
+    GATEHOUSE_HOST: '127.0.0.1',
+    GATEHOUSE_LOG_LEVEL: 'warn',
+    GATEHOUSE_SESSION_SECRET: vars.secret,
+    GATEHOUSE_PORTAL_URL: vars.portalUrl,
+    GATEHOUSE_REDIS_URL: vars.redisUrl ?? '',
+  };
+}
+
 export function readRssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);

@@ -1,10 +1,11 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONFIG_VERSION } from '../../config/schema.js';
 import { SESSION_COOKIE } from '../../src/http/cookies.js';
 import { INSTANCE_TOKEN, PORTAL_ORIGIN, rawForwardAuthHeaders, TOKEN_MODE } from './portal.js';
+import { startReplica, type Replica } from './replica.js';
 
 /** The session secret every test replica shares (sessions and form tokens must agree across them). */
 export const REPLICA_SECRET = 'replica-test-session-secret-0123456789abcdef';
@@ -36,6 +37,27 @@ export async function tokenModeDataDir(extra: Record<string, unknown> = {}): Pro
   const config = { version: CONFIG_VERSION, ...TOKEN_MODE, domains: ['example.com'], portalUrl: PORTAL_ORIGIN, ...extra };
   await writeFile(join(dir, 'config.json'), JSON.stringify(config), { mode: 0o600 });
   return dir;
+}
+
+/** A replica on a fresh tokenModeDataDir(`config`), which `stop()` removes too. */
+export async function startTokenReplica(env: Record<string, string>, config: Record<string, unknown> = {}): Promise<Replica> {
+  const dataDir = await tokenModeDataDir(config);
+  const replica = await startReplica(env, { dataDir }).catch(async (error: unknown) => {
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  });
+  return {
+    ...replica,
+    async stop(options = {}) {
+      await replica.stop(options);
+      if (!options.keepDataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Stops every replica that started (a failed beforeAll leaves some undefined). */
+export async function stopReplicas(...replicas: ReadonlyArray<Replica | undefined>): Promise<void> {
+  await Promise.all(replicas.map((r) => r?.stop()));
 }
 
 /** Signs in with the instance token through the JSON API; returns the whole `gatehouse_session=…` cookie, or the failed answer. */

@@ -50,6 +50,11 @@ export async function startReplica(env: Record<string, string>, options: { dataD
     }
     child.stdout?.on('data', onData);
     child.on('exit', onExit);
+  }).catch(async (error: unknown) => {
+    // A replica that never listened leaves nothing behind: no process, no temp data dir.
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+    throw error;
   });
   return {
     child,

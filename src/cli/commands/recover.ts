@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { unlink } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Config } from '../../../config/schema.js';
 import { parseArgs } from '../args.js';
 import type { CliContext } from '../context.js';
@@ -9,7 +7,7 @@ import type { CliContext } from '../context.js';
  * Break-glass from a shell, while the server runs: make sure one admin can
  * sign in with a password (creating one, or restoring the one named), print
  * a one-time password for it, cancel any pending mode switch, and switch to
- * userPassword mode. The running server picks every change up from disk.
+ * userPassword mode. The running server (every replica, with Redis) picks every change up.
  *
  * The password is one-time (`mustChangePassword`): it signs in once, on the
  * portal's login form only (never JSON login or Basic auth), into a session
@@ -37,8 +35,13 @@ export async function recover(ctx: CliContext, argv: readonly string[]): Promise
     await users.create({ username, role: 'admin' }, ctx.actor);
     await users.setPassword(username, password, ctx.actor, { mustChange: true });
   }
-  // A switch waiting for confirmation would otherwise roll back over the recovery.
-  await unlink(join(ctx.env.dataDir, 'mode-switch.json')).catch(() => undefined);
+  // A switch waiting for confirmation would otherwise roll back over the recovery (on every replica: they hear the notice).
+  const pending = await ctx.pendingSwitch();
+  try {
+    await pending.clear();
+  } finally {
+    pending.close();
+  }
   const before = config.current.mode;
   await config.update((c) => ({ ...c, mode: 'userPassword' }) as Config);
   await ctx.audit().record({ event: 'recover', actor: ctx.actor.name, target: username, details: { from: before, to: 'userPassword' } });
