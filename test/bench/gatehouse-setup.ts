@@ -30,7 +30,7 @@ export function addUser(dataDir: string, username: string, role: 'admin' | 'edit
 }
 
 /** The built Gatehouse on 127.0.0.1, an OS-chosen port and the server CPU, logging warn and above. */
-export function startGatehouse(name: string, dataDir: string, portalUrl: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<BenchServer> {
+export function startGatehouse(name: string, dataDir: string, portalUrl: string, nodeArgs: readonly string[] = []): Promise<BenchServer> {
   return startPinnedServer(name, join(ROOT, 'test/bench/gatehouse-server.mjs'), SERVER_CPU, {
     ...process.env,
     NODE_ENV: 'production',
@@ -40,8 +40,7 @@ export function startGatehouse(name: string, dataDir: string, portalUrl: string,
     GATEHOUSE_LOG_LEVEL: 'warn',
     GATEHOUSE_SESSION_SECRET: randomBytes(36).toString('base64url'), // 48 characters
     GATEHOUSE_PORTAL_URL: portalUrl,
-    ...extraEnv,
-  });
+  }, nodeArgs);
 }
 
 /**

@@ -31,6 +31,8 @@ export interface CaseRun {
   readonly wrk: WrkResult;
   /** CPU time (user + system) of the proxy, auth server and app per request, in µs. */
   readonly serverCpuMicrosPerRequest: number;
+  /** The auth server's share of it (null when the proxy answers the check itself). */
+  readonly authCpuMicrosPerRequest: number | null;
   /** Share of all CPUs (0–1) that other processes used during the run. */
   readonly otherLoad: number;
 }
@@ -52,6 +54,7 @@ interface Figures {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly serverCpuMicrosPerRequest: number;
+  readonly authCpuMicrosPerRequest: number | null;
   readonly otherLoad: number;
   readonly runs: readonly CaseRun[];
 }
@@ -62,6 +65,7 @@ function figures(runs: readonly CaseRun[]): Figures {
     p50Ms: median(runs.map((r) => r.wrk.p50Ms)),
     p99Ms: median(runs.map((r) => r.wrk.p99Ms)),
     serverCpuMicrosPerRequest: median(runs.map((r) => r.serverCpuMicrosPerRequest)),
+    authCpuMicrosPerRequest: runs[0]!.authCpuMicrosPerRequest === null ? null : median(runs.map((r) => r.authCpuMicrosPerRequest!)),
     otherLoad: Math.max(...runs.map((r) => r.otherLoad)),
     runs,
   };
@@ -95,9 +99,9 @@ export function report(setup: Setup, runs: ReadonlyMap<string, readonly CaseRun[
     lines.push('');
     const rows = CASE_IDS.map((id) => {
       const r = id === 'gatehouseToken' || id === 'gatehouseUserPassword' ? gatehouse[id] : undefined;
-      return [LABELS[proxy][id], fmtInt(f[id].checksPerSecond), fmtMs(f[id].p50Ms), fmtMs(f[id].p99Ms), f[id].serverCpuMicrosPerRequest.toFixed(1), r ? x(r.vsFastify) : '', r ? x(r.vsLimit) : '', r ? x(r.p99VsFastify) : ''];
+      return [LABELS[proxy][id], fmtInt(f[id].checksPerSecond), fmtMs(f[id].p50Ms), fmtMs(f[id].p99Ms), f[id].serverCpuMicrosPerRequest.toFixed(1), f[id].authCpuMicrosPerRequest?.toFixed(1) ?? '', r ? x(r.vsFastify) : '', r ? x(r.vsLimit) : '', r ? x(r.p99VsFastify) : ''];
     });
-    lines.push(...table(['case', 'checks/s', 'p50', 'p99', 'server CPU µs/req', '÷ Fastify', '÷ limit', 'p99 ÷ Fastify'], rows, new Set([0])));
+    lines.push(...table(['case', 'checks/s', 'p50', 'p99', 'server CPU µs/req', 'auth server µs', '÷ Fastify', '÷ limit', 'p99 ÷ Fastify'], rows, new Set([0])));
     for (const id of ['gatehouseToken', 'gatehouseUserPassword'] as const) {
       lines.push(`${proxy} ${id}: ${verdict(gatehouse[id]) ? 'meets' : 'misses'} the targets (≥ ${TARGETS.vsFastify}× Fastify, ≥ ${TARGETS.vsLimit}× limit, p99 ≤ ${TARGETS.p99VsFastify}× Fastify's)`);
     }
@@ -111,7 +115,7 @@ export function report(setup: Setup, runs: ReadonlyMap<string, readonly CaseRun[
     }
     json[proxy] = {
       cases: Object.fromEntries(
-        CASE_IDS.map((id) => [id, { label: LABELS[proxy][id], checksPerSecond: round(f[id].checksPerSecond, 1), p50Ms: round(f[id].p50Ms, 3), p99Ms: round(f[id].p99Ms, 3), serverCpuMicrosPerRequest: round(f[id].serverCpuMicrosPerRequest, 2), otherLoadMax: round(f[id].otherLoad, 3), rounds: f[id].runs.map((r) => round(r.wrk.requestsPerSecond, 1)) }]),
+        CASE_IDS.map((id) => [id, { label: LABELS[proxy][id], checksPerSecond: round(f[id].checksPerSecond, 1), p50Ms: round(f[id].p50Ms, 3), p99Ms: round(f[id].p99Ms, 3), serverCpuMicrosPerRequest: round(f[id].serverCpuMicrosPerRequest, 2), authCpuMicrosPerRequest: f[id].authCpuMicrosPerRequest === null ? null : round(f[id].authCpuMicrosPerRequest, 2), otherLoadMax: round(f[id].otherLoad, 3), rounds: f[id].runs.map((r) => round(r.wrk.requestsPerSecond, 1)) }]),
       ),
       ratios: Object.fromEntries(Object.entries(gatehouse).map(([id, r]) => [id, { vsFastify: round(r.vsFastify, 3), vsLimit: round(r.vsLimit, 3), p99VsFastify: round(r.p99VsFastify, 3), meetsTargets: verdict(r) }])),
     };

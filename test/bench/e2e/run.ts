@@ -22,7 +22,7 @@
  * Environment: BENCH_E2E_ROUNDS (3), BENCH_E2E_WARMUP_SECONDS (2), BENCH_E2E_DURATION_SECONDS (8),
  * BENCH_E2E_CONNECTIONS (50), BENCH_E2E_PROXIES (nginx,caddy), BENCH_E2E_GROWTH=1 (Gatehouse
  * with 10k live sessions and 1,000 rules), BENCH_E2E_README (another README.md to read the
- * snippets from), BENCH_MAX_WAIT_SECONDS (300), BENCH_SKIP_BUILD=1 (use dist/ as is).
+ * snippets from), BENCH_E2E_CPU_PROF=<dir> (Gatehouse writes CPU profiles there), BENCH_MAX_WAIT_SECONDS (300), BENCH_SKIP_BUILD=1 (use dist/ as is).
  */
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
@@ -45,6 +45,9 @@ const DURATION_SECONDS = envNumber('BENCH_E2E_DURATION_SECONDS', 8);
 const CONNECTIONS = envNumber('BENCH_E2E_CONNECTIONS', 50);
 const MAX_WAIT_SECONDS = envNumber('BENCH_MAX_WAIT_SECONDS', 300);
 const GROWTH = process.env.BENCH_E2E_GROWTH === '1';
+/** BENCH_E2E_CPU_PROF=<dir>: each Gatehouse writes a V8 CPU profile there when it stops. */
+const CPU_PROF_DIR = process.env.BENCH_E2E_CPU_PROF;
+const GATEHOUSE_NODE_ARGS = CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : [];
 const PROXIES = (process.env.BENCH_E2E_PROXIES ?? 'nginx,caddy').split(',').map((p) => p.trim()) as ProxyKind[];
 const ATTEMPTS = 3;
 const THREADS = 1;
@@ -60,6 +63,8 @@ interface Target {
   readonly remoteUser: string;
   /** Processes doing the work of this case: proxy, auth server, app. */
   readonly pids: readonly number[];
+  /** The auth server's process, when it is not the proxy itself. */
+  readonly authPid?: number;
 }
 
 interface AuthServers {
@@ -95,14 +100,14 @@ async function startAuthServers(started: Array<{ stop(): Promise<void> }>, dataD
   const token = `gh-bench-${randomBytes(24).toString('base64url')}`;
   const tokenDir = await gatehouseDataDir('token', token);
   dataDirs.push(tokenDir);
-  const tokenServer = await startGatehouse('Gatehouse (token)', tokenDir, PORTAL_URL);
+  const tokenServer = await startGatehouse('Gatehouse (token)', tokenDir, PORTAL_URL, GATEHOUSE_NODE_ARGS);
   started.push(tokenServer);
   const tokenCookie = await jsonLogin(tokenServer.port, PORTAL_URL, { token });
 
   const userDir = await gatehouseDataDir('userPassword', token);
   dataDirs.push(userDir);
   const password = addUser(userDir, BENCH_USER, 'admin');
-  const userServer = await startGatehouse('Gatehouse (userPassword)', userDir, PORTAL_URL);
+  const userServer = await startGatehouse('Gatehouse (userPassword)', userDir, PORTAL_URL, GATEHOUSE_NODE_ARGS);
   started.push(userServer);
   const userCookie = await jsonLogin(userServer.port, PORTAL_URL, { username: BENCH_USER, password });
   return { upstream, bare, token: tokenServer, tokenCookie, userPassword: userServer, userPasswordCookie: userCookie };
@@ -122,9 +127,9 @@ async function targetsFor(kind: ProxyKind, block: string, s: AuthServers, starte
   return {
     noAuth: { proxy: limit, host: NO_AUTH_HOST, remoteUser: '', pids: [limit.pid, app] },
     proxyAsAuth: { proxy: limit, host: APP_HOST, remoteUser: '', pids: [limit.pid, app] },
-    bareFastify: { proxy: bare, host: APP_HOST, remoteUser: '', pids: [bare.pid, s.bare.pid, app] },
-    gatehouseToken: { proxy: token, host: APP_HOST, cookie: s.tokenCookie, remoteUser: 'token', pids: [token.pid, s.token.pid, app] },
-    gatehouseUserPassword: { proxy: userPassword, host: APP_HOST, cookie: s.userPasswordCookie, remoteUser: BENCH_USER, pids: [userPassword.pid, s.userPassword.pid, app] },
+    bareFastify: { proxy: bare, host: APP_HOST, remoteUser: '', pids: [bare.pid, s.bare.pid, app], authPid: s.bare.pid },
+    gatehouseToken: { proxy: token, host: APP_HOST, cookie: s.tokenCookie, remoteUser: 'token', pids: [token.pid, s.token.pid, app], authPid: s.token.pid },
+    gatehouseUserPassword: { proxy: userPassword, host: APP_HOST, cookie: s.userPasswordCookie, remoteUser: BENCH_USER, pids: [userPassword.pid, s.userPassword.pid, app], authPid: s.userPassword.pid },
   };
 }
 
@@ -146,12 +151,14 @@ function load(t: Target, durationSeconds: number): Promise<WrkResult> {
 }
 
 async function measure(t: Target, allPids: readonly number[]): Promise<CaseRun> {
-  const cpuBefore = t.pids.reduce((sum, pid) => sum + processCpuMicros(pid), 0);
+  const cpu = () => t.pids.reduce((sum, pid) => sum + processCpuMicros(pid), 0);
+  const authCpu = () => (t.authPid === undefined ? 0 : processCpuMicros(t.authPid));
+  const [cpuBefore, authBefore] = [cpu(), authCpu()];
   const before = snapshot(allPids);
   const wrk = await load(t, DURATION_SECONDS);
   const busy = otherLoad(before, snapshot(allPids));
-  const cpu = t.pids.reduce((sum, pid) => sum + processCpuMicros(pid), 0) - cpuBefore;
-  return { wrk, serverCpuMicrosPerRequest: cpu / Math.max(1, wrk.requests), otherLoad: busy };
+  const requests = Math.max(1, wrk.requests);
+  return { wrk, serverCpuMicrosPerRequest: (cpu() - cpuBefore) / requests, authCpuMicrosPerRequest: t.authPid === undefined ? null : (authCpu() - authBefore) / requests, otherLoad: busy };
 }
 
 async function main(): Promise<void> {
