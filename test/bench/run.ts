@@ -35,32 +35,24 @@
  * BENCH_ONLY=growth (only the growth table; GROWTH_SIZES and GROWTH_LOGINS narrow it),
  * BENCH_ONLY=redis (only the Redis-backend case, redis-case.ts).
  */
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { build, envNumber, fmtInt, fmtMs, LOAD_CPU, log, median, pct, preflight, QUIET_LOAD, QuietWaiter, ROOT, round, SERVER_CPU, sleep, table } from './bench-kit.js';
 import { otherLoad, processCpuMicros, snapshot } from './cpu-usage.js';
-import { gatehouseEnv, httpRequest, setCookieValue, startPinnedServer, type BenchServer } from './servers.js';
+import { addUser, jsonLogin, startGatehouse, writeDataDir } from './gatehouse-setup.js';
+import { gatehouseEnv, httpRequest, startPinnedServer, type BenchServer } from './servers.js';
 import { runGrowth } from './growth.js';
-import { startLoginStorm, type RunningStorm, type StormResult } from './storm.js';
-import { assertWrkInstalled, runWrk, type WrkResult } from './wrk.js';
 import { runRedisCase } from './redis-case.js';
+import { startLoginStorm, type RunningStorm, type StormResult } from './storm.js';
+import { runWrk, type WrkResult } from './wrk.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const SERVER_CPU = '0';
-const LOAD_CPU = '1';
 const CONNECTIONS = 50;
 const THREADS = 1;
 const ROUNDS = envNumber('BENCH_ROUNDS', 3);
 const WARMUP_SECONDS = envNumber('BENCH_WARMUP_SECONDS', 3);
 const DURATION_SECONDS = envNumber('BENCH_DURATION_SECONDS', 10);
 const MAX_WAIT_SECONDS = envNumber('BENCH_MAX_WAIT_SECONDS', 300);
-/** Other processes using more than this share of the CPUs make a run "noisy". */
-const QUIET_LOAD = 0.05;
-/** Seconds in a row the machine must be quiet before a run starts. */
-const QUIET_SECONDS = 3;
 /** A run disturbed by other processes is repeated, up to this many attempts in all. */
 const ATTEMPTS = 3;
 
@@ -80,14 +72,6 @@ const FORWARD_AUTH_HEADERS: Readonly<Record<string, string>> = {
   'X-Forwarded-Uri': `${PROTECTED_URL.pathname}${PROTECTED_URL.search}`,
   'X-Forwarded-For': CLIENT_IP,
 };
-
-function envNumber(name: string, fallback: number): number {
-  const value = process.env[name];
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number`);
-  return n;
-}
 
 interface Servers {
   readonly bare: BenchServer;
@@ -221,49 +205,6 @@ const INFO: ReadonlyArray<{ readonly id: string; readonly label: string; value(m
   { id: 'checkCpuRatio', label: 'check ÷ bare server CPU per request', value: (m) => m.cases.check!.serverCpuMicrosPerRequest / m.cases.bare!.serverCpuMicrosPerRequest },
 ];
 
-function preflight(): void {
-  assertWrkInstalled();
-  if (spawnSync('taskset', ['-V']).error) throw new Error('taskset not found (util-linux): apt-get install -y util-linux');
-  if (availableParallelism() < 2) throw new Error('the bench pins servers to CPU 0 and wrk to CPU 1: it needs at least 2 CPUs');
-}
-
-function build(): void {
-  if (process.env.BENCH_SKIP_BUILD === '1') {
-    log('BENCH_SKIP_BUILD=1: using dist/ as it is');
-    return;
-  }
-  log('building Gatehouse (npm run build)…');
-  const result = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
-  if (result.status !== 0) throw new Error('npm run build failed (BENCH_SKIP_BUILD=1 benches the dist/ already there)');
-}
-
-function log(line: string): void {
-  process.stdout.write(`${line}\n`);
-}
-
-async function writeUserPasswordDataDir(): Promise<{ dataDir: string; password: string }> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-bench-'));
-  const config = { version: 1, mode: 'userPassword', domains: ['example.com'] };
-  await writeFile(join(dataDir, 'config.json'), JSON.stringify(config, null, 2));
-  const password = randomBytes(18).toString('base64url');
-  const cli = spawnSync(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), 'user', 'add', BENCH_USER, '--role', 'admin', '--password-stdin'], {
-    env: { ...process.env, GATEHOUSE_DATA_DIR: dataDir },
-    input: `${password}\n`,
-    encoding: 'utf8',
-  });
-  if (cli.status !== 0) throw new Error(`gatehouse user add failed (${cli.status}):\n${cli.stdout}${cli.stderr}`);
-  return { dataDir, password };
-}
-
-/** Signs in with the JSON twin of the login form, as a script would. */
-async function loginWithPassword(port: number, password: string): Promise<string> {
-  const body = JSON.stringify({ username: BENCH_USER, password });
-  const result = await httpRequest(port, 'POST', '/api/auth/login', { 'content-type': 'application/json', origin: PORTAL_URL }, body);
-  const session = setCookieValue(result.headers, 'gatehouse_session');
-  if (result.status !== 200 || !session) throw new Error(`POST /api/auth/login gave ${result.status} without a session cookie:\n${result.body}`);
-  return `gatehouse_session=${session}`;
-}
-
 /** The loaded requests must take the path being measured: allowed with the session, refused without. */
 async function checkSessionWorks(port: number, cookie: string): Promise<void> {
   const withSession = await httpRequest(port, 'GET', '/api/authz/forward-auth', { ...FORWARD_AUTH_HEADERS, cookie });
@@ -274,30 +215,6 @@ async function checkSessionWorks(port: number, cookie: string): Promise<void> {
   if (without.status !== 401) throw new Error(`check without a session gave ${without.status}, expected 401`);
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Waits (within the whole bench's budget) until other processes have left the CPUs alone for a while. */
-class QuietWaiter {
-  private waitedMs = 0;
-
-  async wait(pids: readonly number[]): Promise<void> {
-    let quietFor = 0;
-    while (quietFor < QUIET_SECONDS) {
-      const from = snapshot(pids);
-      await sleep(1000);
-      const load = otherLoad(from, snapshot(pids));
-      if (load <= QUIET_LOAD) {
-        quietFor++;
-        continue;
-      }
-      quietFor = 0;
-      if (this.waitedMs >= MAX_WAIT_SECONDS * 1000) return;
-      if (this.waitedMs % 15_000 === 0) log(`  waiting for the machine to be quiet: other processes use ${pct(load)} of the CPUs…`);
-      this.waitedMs += 1000;
-    }
-  }
-}
-
 async function measure(spec: LoadSpec, pids: readonly number[]): Promise<Run> {
   // Snapshots must name the same processes at both ends, so the list is fixed for this run.
   const cpuBefore = processCpuMicros(spec.server.pid);
@@ -306,12 +223,6 @@ async function measure(spec: LoadSpec, pids: readonly number[]): Promise<Run> {
   const load = otherLoad(before, snapshot(pids));
   const cpu = processCpuMicros(spec.server.pid) - cpuBefore;
   return { wrk, serverCpuMicrosPerRequest: cpu / Math.max(1, wrk.requests), otherLoad: load };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function figures(runs: readonly Run[]): CaseFigures {
@@ -325,17 +236,7 @@ function figures(runs: readonly Run[]): CaseFigures {
   };
 }
 
-const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
-const fmtMs = (ms: number) => (ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : `${ms.toFixed(2)} ms`);
 const fmtValue = (n: number, unit: string) => (unit === '×' ? `${n.toFixed(2)}×` : `${n.toFixed(1)} ${unit}`);
-const pct = (share: number) => `${(share * 100).toFixed(0)}%`;
-const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
-
-function table(header: string[], rows: string[][], leftAligned: ReadonlySet<number>): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (leftAligned.has(i) ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
-}
 
 function report(m: Measurements, gatehouse: BenchServer): void {
   const lines: string[] = [''];
@@ -424,23 +325,32 @@ function report(m: Measurements, gatehouse: BenchServer): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+/** A userPassword data dir with one admin, and that admin's password. */
+async function writeUserPasswordDataDir(): Promise<{ dataDir: string; password: string }> {
+  const dataDir = await writeDataDir({ version: 1, mode: 'userPassword', domains: ['example.com'] });
+  return { dataDir, password: addUser(dataDir, BENCH_USER, 'admin') };
+}
 
 /** The Redis-backend case (redis-case.ts), after the others or alone with BENCH_ONLY=redis. */
 const benchRedis = () =>
   runRedisCase({
     root: ROOT, serverCpu: SERVER_CPU, loadCpu: LOAD_CPU, connections: CONNECTIONS, threads: THREADS, rounds: ROUNDS, warmupSeconds: WARMUP_SECONDS, durationSeconds: DURATION_SECONDS,
-    portalUrl: PORTAL_URL, forwardAuthHeaders: FORWARD_AUTH_HEADERS, makeDataDir: writeUserPasswordDataDir, login: loginWithPassword, waitQuiet: (pids) => new QuietWaiter().wait(pids), log,
+    portalUrl: PORTAL_URL, forwardAuthHeaders: FORWARD_AUTH_HEADERS, makeDataDir: writeUserPasswordDataDir,
+    login: (port, password) => jsonLogin(port, PORTAL_URL, { username: BENCH_USER, password }), waitQuiet: (pids) => new QuietWaiter(MAX_WAIT_SECONDS).wait(pids), log,
   });
+
+/** The embedded store's growth table (growth.ts), after the others or alone with BENCH_ONLY=growth. */
+const benchGrowth = async (): Promise<void> => {
+  await runGrowth({
+    root: ROOT, serverCpu: SERVER_CPU, loadCpu: LOAD_CPU, rounds: ROUNDS, durationSeconds: DURATION_SECONDS, connections: CONNECTIONS, portalUrl: PORTAL_URL,
+    serverEnv: gatehouseEnv({ dataDir: '', secret: randomBytes(36).toString('base64url') /* 48 characters */, portalUrl: PORTAL_URL }), log,
+  });
+};
 
 async function main(): Promise<void> {
   preflight();
   build();
-  const growth = () =>
-    runGrowth({ root: ROOT, serverCpu: SERVER_CPU, loadCpu: LOAD_CPU, rounds: ROUNDS, durationSeconds: DURATION_SECONDS, connections: CONNECTIONS, portalUrl: PORTAL_URL, serverEnv: gatehouseEnv({ dataDir: '', secret: randomBytes(36).toString('base64url') /* 48 characters */, portalUrl: PORTAL_URL }), log });
-  if (process.env.BENCH_ONLY === 'growth') {
-    await growth();
-    return;
-  }
+  if (process.env.BENCH_ONLY === 'growth') return benchGrowth();
   if (process.env.BENCH_ONLY === 'redis') return benchRedis();
   const { dataDir, password } = await writeUserPasswordDataDir();
   const started: BenchServer[] = [];
@@ -449,14 +359,9 @@ async function main(): Promise<void> {
     started.push(bare);
     const floor = await startPinnedServer('Node http floor', join(ROOT, 'test/bench/floor-server.mjs'), SERVER_CPU, { ...process.env, NODE_ENV: 'production' });
     started.push(floor);
-    const gatehouse = await startPinnedServer(
-      'Gatehouse',
-      join(ROOT, 'test/bench/gatehouse-server.mjs'),
-      SERVER_CPU,
-      gatehouseEnv({ dataDir, secret: randomBytes(36).toString('base64url') /* 48 characters */, portalUrl: PORTAL_URL }),
-    );
+    const gatehouse = await startGatehouse('Gatehouse', dataDir, PORTAL_URL);
     started.push(gatehouse);
-    const sessionCookie = await loginWithPassword(gatehouse.port, password);
+    const sessionCookie = await jsonLogin(gatehouse.port, PORTAL_URL, { username: BENCH_USER, password });
     await checkSessionWorks(gatehouse.port, sessionCookie);
     // Idle means idle for a while: the password workers the login started stop after 30 s without work.
     log(`waiting ${IDLE_SETTLE_SECONDS} s for Gatehouse to go idle before reading its idle memory…`);
@@ -465,7 +370,7 @@ async function main(): Promise<void> {
 
     const servers: Servers = { bare, floor, gatehouse, sessionCookie };
     const pids = started.map((s) => s.pid);
-    const quiet = new QuietWaiter();
+    const quiet = new QuietWaiter(MAX_WAIT_SECONDS);
     const runs = new Map<string, Run[]>(CASES.map((c) => [c.id, []]));
     for (const c of CASES) {
       const spec = c.load(servers);
@@ -502,7 +407,7 @@ async function main(): Promise<void> {
     await Promise.all(started.map((s) => s.stop()));
     await rm(dataDir, { recursive: true, force: true });
   }
-  await growth();
+  await benchGrowth();
   await benchRedis();
 }
 

@@ -22,8 +22,8 @@ const MAX_KEPT_LINES = 200;
  * Runs `node <script>` under `taskset -c <cpu>` (taskset execs node, so the pid is node's)
  * and waits for the `{"benchReady":true,"port":N}` line the bench launchers print.
  */
-export function startPinnedServer(name: string, script: string, cpu: string, env: NodeJS.ProcessEnv): Promise<BenchServer> {
-  const child: ChildProcess = spawn('taskset', ['-c', cpu, process.execPath, script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startPinnedServer(name: string, script: string, cpu: string, env: NodeJS.ProcessEnv, nodeArgs: readonly string[] = []): Promise<BenchServer> {
+  const child: ChildProcess = spawn('taskset', ['-c', cpu, process.execPath, ...nodeArgs, script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const logLines: string[] = [];
   const keep = (line: string) => {
     if (logLines.length < MAX_KEPT_LINES) logLines.push(line);

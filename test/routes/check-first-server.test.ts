@@ -1,4 +1,5 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Principal } from '../../strategies/types.js';
 import { authRequestHeaders, createAppFixture, type AppFixture } from '../support/app-fixture.js';
@@ -28,6 +29,17 @@ function overSocket(port: number, method: string, path: string, headers: Record<
     });
     req.on('error', reject);
     req.end();
+  });
+}
+
+/** One request written byte for byte (Node's client would merge repeated Cookie lines); resolves with the status code. */
+function rawStatus(port: number, head: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => socket.write(`${head}\r\nConnection: close\r\n\r\n`));
+    let text = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+    socket.on('end', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0)));
+    socket.on('error', reject);
   });
 }
 
@@ -76,6 +88,14 @@ describe('checks answered before Fastify, over a real socket', () => {
       expect(wire.headers['cache-control']).toBe('no-store');
       expect(JSON.parse(wire.body)).toEqual(injected.json());
       expect(wire.headers['remote-user']).toBeUndefined();
+    });
+
+    it('second-cookie-line-cannot-smuggle-a-session: a gatehouse_session on each of two Cookie lines is ambiguous, never allowed', async () => {
+      const lines = Object.entries(proxyHeaders(endpoint, URL_PRIVATE)).map(([name, value]) => `${name}: ${value}`);
+      const head = (cookies: string[]) => [`GET /api/authz/${endpoint} HTTP/1.1`, 'Host: gatehouse', ...lines, ...cookies.map((c) => `Cookie: ${c}`)].join('\r\n');
+      expect(await rawStatus(port, head(['theme=dark', bobCookie]))).toBe(200);
+      expect(await rawStatus(port, head([bobCookie, bobCookie]))).toBe(400);
+      expect(await rawStatus(port, head([bobCookie, 'gatehouse_session=forged.value']))).toBe(400);
     });
 
     it('answers a check path with a query string like the bare path', async () => {

@@ -88,14 +88,14 @@ process.once('exit', () => {
   }
 });
 
-interface ManagedProcess {
+export interface ManagedProcess {
   readonly child: ChildProcess;
   output(): string;
   exited(): boolean;
   stop(): Promise<void>;
 }
 
-function spawnManaged(command: string, args: string[], env: NodeJS.ProcessEnv): ManagedProcess {
+export function spawnManaged(command: string, args: string[], env: NodeJS.ProcessEnv): ManagedProcess {
   const child = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
   let output = '';
   const append = (chunk: Buffer) => {
@@ -142,7 +142,7 @@ function spawnManaged(command: string, args: string[], env: NodeJS.ProcessEnv): 
 }
 
 /** Waits until `port` accepts connections; fails early (with `diagnostics()`) when the process dies. */
-async function waitForPort(port: number, proc: ManagedProcess, name: string, diagnostics: () => Promise<string>, timeoutMs = 10_000): Promise<void> {
+export async function waitForPort(port: number, proc: ManagedProcess, name: string, diagnostics: () => Promise<string>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (proc.exited()) throw new Error(`${name} exited before listening on 127.0.0.1:${port}.\n${await diagnostics()}`);
@@ -153,13 +153,13 @@ async function waitForPort(port: number, proc: ManagedProcess, name: string, dia
   throw new Error(`${name} did not listen on 127.0.0.1:${port} within ${timeoutMs} ms.\n${await diagnostics()}`);
 }
 
-function requireBinary(name: 'nginx' | 'caddy'): string {
+export function requireBinary(name: 'nginx' | 'caddy'): string {
   const path = SYSTEM_BINARIES[name]!.path;
   if (!existsSync(path)) throw new Error(`${path} is missing: install the Debian package ${SYSTEM_BINARIES[name]!.pkg} (the e2e tests never skip)`);
   return path;
 }
 
-async function readIfExists(file: string): Promise<string> {
+export async function readIfExists(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch {
