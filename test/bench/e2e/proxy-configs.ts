@@ -12,7 +12,10 @@
  * configures, each of them gets it.
  */
 import { readFile } from 'node:fs/promises';
-import { CADDY_TEMPLATE, NGINX_TEMPLATE, renderTemplate, SNIPPET_END, SNIPPET_START } from '../../support/proxies.js';
+import { CADDY_TEMPLATE, NGINX_TEMPLATE, renderTemplate } from '../../support/proxies.js';
+
+/** Where a harness template takes the site configuration. */
+const SITE_CONFIG = '{{SITE_CONFIG}}';
 import { renderCaddySnippet, renderNginxSnippet, type SnippetPorts } from './readme-snippets.js';
 
 export const NO_AUTH_HOST = 'noauth.example.com';
@@ -22,14 +25,13 @@ export interface ConfigPorts extends SnippetPorts {
   readonly responder: number;
 }
 
-/** The template's lines outside its snippet markers, comments dropped (they name placeholders): the harness settings around README's part. */
+/** The template's lines around its `{{SITE_CONFIG}}` line, comments dropped (they name placeholders): the harness settings around README's part. */
 async function frame(template: string): Promise<{ before: string; after: string }> {
   const lines = (await readFile(template, 'utf8')).split('\n');
-  const start = lines.findIndex((line) => line.includes(SNIPPET_START));
-  const end = lines.findIndex((line) => line.includes(SNIPPET_END));
-  if (start === -1 || end <= start) throw new Error(`${template} lacks its snippet markers`);
+  const at = lines.findIndex((line) => line.trim() === SITE_CONFIG);
+  if (at === -1) throw new Error(`${template} lacks its ${SITE_CONFIG} line`);
   const settings = (part: string[]) => part.filter((line) => !line.trim().startsWith('#')).join('\n');
-  return { before: settings(lines.slice(0, start)), after: settings(lines.slice(end + 1)) };
+  return { before: settings(lines.slice(0, at)), after: settings(lines.slice(at + 1)) };
 }
 
 const indent = (text: string, by: string) => text.split('\n').map((line) => (line.trim() === '' ? '' : `${by}${line}`)).join('\n');
