@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { NetworkList } from '../../config/network.js';
 import type { AuthResult } from '../../strategies/types.js';
 import type { AppContext } from '../app-context.js';
-import { readCheckHeaders } from '../http/headers.js';
+import { readSingleHeaders } from '../http/headers.js';
 import type { Runtime } from '../runtime.js';
 import { decisionFor, judge } from './judge.js';
 import { answerFor, badRequestAnswer, INTERNAL_ERROR_ANSWER, STORE_UNAVAILABLE_ANSWER, writeAnswer, type CheckAnswer, type Endpoint } from './respond.js';
@@ -64,7 +64,7 @@ export function createCheckHandler(ctx: AppContext): CheckHandler {
     const decision = decisionFor(ctx, rt, target, auth);
     ctx.metrics.countCheck(endpoint, decision.kind);
     if (decision.kind !== 'allow') log.debug({ decision: decision.kind, rule: decision.rule, host: target.host }, 'forward-auth decision');
-    return answerFor(endpoint, decision, target, rt.portal, req);
+    return answerFor(endpoint, decision, target, rt.portal, req.headers);
   }
 
   function check(req: IncomingMessage, endpoint: Endpoint, log: FastifyBaseLogger): CheckAnswer | Promise<CheckAnswer> {
@@ -76,22 +76,19 @@ export function createCheckHandler(ctx: AppContext): CheckHandler {
     }
     let raw: RawTarget | null;
     let authorization: string | undefined;
-    let cookie: string | undefined;
     if (endpoint === 'forward-auth') {
-      const h = readCheckHeaders(req, FORWARD_AUTH_HEADERS);
+      const h = readSingleHeaders(req, FORWARD_AUTH_HEADERS);
       if (!h) return refusal(endpoint, 'duplicate_header', 'a forwarded or Authorization header appears more than once');
-      raw = rawForwardAuth(h.single);
-      authorization = h.single.authorization;
-      cookie = h.cookie;
+      raw = rawForwardAuth(h);
+      authorization = h.authorization;
     } else {
-      const h = readCheckHeaders(req, AUTH_REQUEST_HEADERS);
+      const h = readSingleHeaders(req, AUTH_REQUEST_HEADERS);
       if (!h) return refusal(endpoint, 'duplicate_header', 'a forwarded or Authorization header appears more than once');
-      raw = rawAuthRequest(h.single);
-      authorization = h.single.authorization;
-      cookie = h.cookie;
+      raw = rawAuthRequest(h);
+      authorization = h.authorization;
     }
     if (!raw) return refusal(endpoint, 'bad_original_url', 'X-Original-URL is not an absolute URL');
-    const judged = judge(ctx, rt, raw, authorization, cookie);
+    const judged = judge(ctx, rt, raw, authorization, req.headers.cookie);
     if (!judged.ok) {
       if (judged.logged) log.info({ code: judged.code }, `forward-auth input refused: ${judged.message}`);
       return refusal(endpoint, judged.code, judged.message);

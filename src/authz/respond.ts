@@ -64,12 +64,8 @@ export function portalLink(portal: URL, path: string, target: Target): string {
   return `${portal.origin}${path}?rd=${encodeURIComponent(target.url)}&rm=${target.originalMethod}`;
 }
 
-/**
- * A Decision in the shape the proxy behind `endpoint` expects (see DESIGN.md's outcome table).
- * `request.headers` is read only for a login or step-up: on Node's request it is a getter
- * that builds the whole header object, which an allowed check never needs.
- */
-export function answerFor(endpoint: Endpoint, decision: Decision, target: Target, portal: URL, request: { readonly headers: IncomingHttpHeaders }): CheckAnswer {
+/** A Decision in the shape the proxy behind `endpoint` expects (see DESIGN.md's outcome table). */
+export function answerFor(endpoint: Endpoint, decision: Decision, target: Target, portal: URL, requestHeaders: IncomingHttpHeaders): CheckAnswer {
   switch (decision.kind) {
     case 'allow':
       return decision.principal ? { status: 200, headers: allowHeaders(decision.principal) } : ALLOW_ANONYMOUS;
@@ -82,7 +78,7 @@ export function answerFor(endpoint: Endpoint, decision: Decision, target: Target
     case 'login':
     case 'stepUp': {
       const location = ['location', portalLink(portal, decision.kind === 'login' ? '/login' : '/login/2fa', target)];
-      const browser = endpoint === 'forward-auth' && isBrowserNavigation(request.headers);
+      const browser = endpoint === 'forward-auth' && isBrowserNavigation(requestHeaders);
       if (!browser) return { status: 401, headers: [...NO_STORE, ...location], body: { error: decision.kind === 'login' ? 'authentication_required' : 'second_factor_required' } };
       return { status: REDIRECT_WITH_302.has(target.originalMethod) ? 302 : 303, headers: [...NO_STORE_EMPTY, ...location] };
     }

@@ -104,7 +104,7 @@ export async function buildProxyApp(ctx: AppContext): Promise<FastifyInstance> {
     if (decision.kind !== 'allow') {
       request.log.debug({ decision: decision.kind, rule: decision.rule, host: target.host }, 'proxy decision');
       // A browser gets the portal redirect, a script 401/403: the forward-auth answers, sent to the client.
-      return replyAnswer(reply, answerFor('forward-auth', decision, target, rt.portal, request));
+      return replyAnswer(reply, answerFor('forward-auth', decision, target, rt.portal, request.headers));
     }
     // The app gets the Host the client sent (port included), for the absolute URLs it builds.
     admitted.set(request, { upstream: result.upstream, host: h.host!, clientIp: target.clientIp, principal: decision.principal });
