@@ -23,11 +23,16 @@ export async function writeFileAtomic(file: string, content: string, mode = 0o60
     await unlink(temp).catch(() => undefined);
     throw error;
   }
-  const dirHandle = await open(dir, 'r');
+  await syncDir(dir);
+}
+
+/** Makes a rename in `dir` durable (the directory entry itself is flushed). */
+export async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
   try {
-    await dirHandle.sync();
+    await handle.sync();
   } finally {
-    await dirHandle.close();
+    await handle.close();
   }
 }
 

@@ -1,5 +1,6 @@
 import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { syncDir } from '../../config/atomic-file.js';
 
 /** A batch past this many characters closes and the next append opens another: joining and encoding one stays short. */
 const MAX_BATCH_CHARS = 256 * 1024;
@@ -29,15 +30,6 @@ async function writeAll(handle: FileHandle, bytes: Buffer): Promise<void> {
   for (let offset = 0; offset < bytes.length; ) {
     const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
     offset += bytesWritten;
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 
@@ -129,10 +121,12 @@ export class JournalFile {
         await out.close();
         await rename(temp, this.file);
         swapped = true;
-        await syncDir(dirname(this.file));
-        await this.handle?.close();
+        // The old handle names the unlinked file from here on: reopen before anything else
+        // can fail, or later appends would be acknowledged into a file no restart reads.
+        await this.handle?.close().catch(() => undefined);
         this.handle = await open(this.file, 'a', 0o600);
         this.size = written + replay.reduce((sum, bytes) => sum + bytes.length, 0);
+        await syncDir(dirname(this.file));
       });
     } finally {
       this.sinceRewrite = null;
