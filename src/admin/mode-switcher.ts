@@ -158,7 +158,9 @@ export class ModeSwitcher {
   }
 
   private async rollback(pending: PendingSwitch): Promise<void> {
-    if (this.pendingSwitch !== pending) return;
+    // By value: the same switch is re-read from the store (a confirm attempt, another replica's notice).
+    const current = this.pendingSwitch;
+    if (!current || current.at !== pending.at || current.deadline !== pending.deadline) return;
     let claimed = false;
     try {
       // Only the caller that removes the stored switch rolls back: one replica, once. Cancelled from the shell → nothing to do.

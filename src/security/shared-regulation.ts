@@ -44,7 +44,9 @@ async function publishNotice(redis: RedisConnection, notice: Notice): Promise<vo
 export async function liftSharedBans(counter: LockoutCounter, redis: RedisConnection, keys: readonly string[]): Promise<string[]> {
   const unique = [...new Set(keys)].slice(0, 16);
   if (unique.length === 0) return [];
-  const lifted = await counter.unlock(unique.flatMap((key) => [subjectOf('user', key), subjectOf('ip', key)]));
+  // Failures are counted under ipKey (an IPv6 /64, an IPv4-mapped address as IPv4): lift that form too.
+  const subjects = new Set(unique.flatMap((key) => [subjectOf('user', key), subjectOf('ip', key), subjectOf('ip', ipKey(key))]));
+  const lifted = await counter.unlock([...subjects]);
   await publishNotice(redis, { op: 'unban', keys: unique });
   return lifted;
 }
