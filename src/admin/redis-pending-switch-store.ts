@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RedisConnection } from '../backend/redis-connection.js';
-import { asStoreUnavailable } from '../backend/store-unavailable.js';
+import { redisCall, redisExec } from '../backend/redis-call.js';
 import { parsePendingSwitch, type PendingSwitch, type PendingSwitchStore } from './pending-switch-store.js';
 
 // Deletes the key only if it still holds this very switch: of several replicas whose
@@ -33,11 +33,7 @@ export class RedisPendingSwitchStore implements PendingSwitchStore {
       this.subscriber.on('ready', this.onUp);
       this.redis.on('up', this.onUp);
     }
-    try {
-      this.stored = await this.redis.client.get(this.key);
-    } catch (error) {
-      throw asStoreUnavailable(error);
-    }
+    this.stored = await redisCall(() => this.redis.client.get(this.key));
     return parsePendingSwitch(this.stored);
   }
 
@@ -47,31 +43,19 @@ export class RedisPendingSwitchStore implements PendingSwitchStore {
 
   async save(pending: PendingSwitch): Promise<void> {
     const text = JSON.stringify(pending);
-    try {
-      await this.redis.client.multi().set(this.key, text).publish(this.channel, '').exec();
-    } catch (error) {
-      throw asStoreUnavailable(error);
-    }
+    await redisExec(() => this.redis.client.multi().set(this.key, text).publish(this.channel, '').exec());
     this.stored = text;
   }
 
   async clear(): Promise<void> {
-    try {
-      await this.redis.client.multi().del(this.key).publish(this.channel, '').exec();
-    } catch (error) {
-      throw asStoreUnavailable(error);
-    }
+    await redisExec(() => this.redis.client.multi().del(this.key).publish(this.channel, '').exec());
     this.stored = null;
   }
 
   async claim(pending: PendingSwitch): Promise<boolean> {
-    try {
-      const won = (await this.redis.client.eval(CLAIM, 2, this.key, this.channel, JSON.stringify(pending))) === 1;
-      if (won) this.stored = null;
-      return won;
-    } catch (error) {
-      throw asStoreUnavailable(error);
-    }
+    const won = (await redisCall(() => this.redis.client.eval(CLAIM, 2, this.key, this.channel, JSON.stringify(pending)))) === 1;
+    if (won) this.stored = null;
+    return won;
   }
 
   onChange(listener: (pending: PendingSwitch | null) => void): void {

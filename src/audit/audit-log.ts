@@ -53,7 +53,12 @@ export class AuditLog {
 
   record(input: AuditInput): Promise<void> {
     for (const listener of this.listeners) listener(input);
-    const line = `${JSON.stringify({ time: new Date(this.now()).toISOString(), ...input })}\n`;
+    return this.append(JSON.stringify({ time: new Date(this.now()).toISOString(), ...input }));
+  }
+
+  /** Stores one event, already serialized; appended to audit.log, in order, rotating first when due. */
+  protected append(event: string): Promise<void> {
+    const line = `${event}\n`;
     const write = async () => {
       await this.rotateIfDue();
       await appendFile(this.file, line, { mode: 0o600 });

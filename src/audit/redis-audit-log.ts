@@ -1,6 +1,6 @@
 import type { RedisConnection } from '../backend/redis-connection.js';
-import { asStoreUnavailable } from '../backend/store-unavailable.js';
-import { AuditLog, type AuditInput } from './audit-log.js';
+import { redisCall } from '../backend/redis-call.js';
+import { AuditLog } from './audit-log.js';
 
 /** Roughly how many events the stream keeps (XADD MAXLEN ~): the oldest go first. */
 export const AUDIT_STREAM_MAX = 100_000;
@@ -15,44 +15,31 @@ const PAGE = 1_000;
  * recorded answers 503 rather than happening unaudited.
  */
 export class RedisAuditLog extends AuditLog {
-  private readonly recordListeners: Array<(event: AuditInput) => void> = [];
-
   constructor(
     /** The connection, or how to get it (the CLI connects only when a command needs Redis). */
     private readonly connection: () => RedisConnection | Promise<RedisConnection>,
-    private readonly clock: () => number = Date.now,
+    now: () => number = Date.now,
     private readonly maxEvents = AUDIT_STREAM_MAX,
   ) {
     // No file: the data dir is never written.
-    super('/nonexistent', clock);
+    super('/nonexistent', now);
   }
 
-  override onRecord(listener: (event: AuditInput) => void): void {
-    this.recordListeners.push(listener);
-  }
-
-  override async record(input: AuditInput): Promise<void> {
-    for (const listener of this.recordListeners) listener(input);
-    const redis = await this.connection();
-    const event = JSON.stringify({ time: new Date(this.clock()).toISOString(), ...input });
-    try {
-      await redis.client.xadd(redis.key('audit'), 'MAXLEN', '~', String(this.maxEvents), '*', 'e', event);
-    } catch (error) {
-      throw asStoreUnavailable(error);
-    }
+  protected override async append(event: string): Promise<void> {
+    await redisCall(async () => {
+      const redis = await this.connection();
+      return redis.client.xadd(redis.key('audit'), 'MAXLEN', '~', String(this.maxEvents), '*', 'e', event);
+    });
   }
 
   /** Every replica's events, newest first, read back in pages (XREVRANGE): `read` and `newest` come from AuditLog. */
   protected override async *linesNewestFirst(): AsyncGenerator<string> {
-    const redis = await this.connection();
     let end = '+';
     for (;;) {
-      let entries: Array<[id: string, fields: string[]]>;
-      try {
-        entries = await redis.client.xrevrange(redis.key('audit'), end, '-', 'COUNT', PAGE);
-      } catch (error) {
-        throw asStoreUnavailable(error);
-      }
+      const entries = await redisCall(async () => {
+        const redis = await this.connection();
+        return redis.client.xrevrange(redis.key('audit'), end, '-', 'COUNT', PAGE);
+      });
       for (const [, fields] of entries) {
         const text = fields[fields.indexOf('e') + 1];
         if (text !== undefined) yield text;

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RedisConnection } from '../backend/redis-connection.js';
+import { redisCall, redisExec } from '../backend/redis-call.js';
 import { asStoreUnavailable } from '../backend/store-unavailable.js';
 import type { SessionRecord, SessionStore } from './session-record.js';
 
@@ -133,11 +134,10 @@ export class RedisSessionStore implements SessionStore {
     }
     if (pipeline.length === 0) return;
     try {
-      const results = await pipeline.exec();
-      if (results?.some(([error]) => error)) throw results.find(([error]) => error)![0]!;
+      await redisExec(() => pipeline.exec());
     } catch (error) {
       for (const id of ids) this.dirty.add(id);
-      throw asStoreUnavailable(error);
+      throw error;
     }
   }
 
@@ -191,15 +191,9 @@ export class RedisSessionStore implements SessionStore {
     this.changedDuringResync?.set(id, record);
   }
 
-  private async command<T>(run: () => Promise<T>): Promise<void> {
-    try {
-      const results = (await run()) as Array<[Error | null, unknown]> | null;
-      const failed = results?.find(([error]) => error);
-      if (!results || failed) throw failed?.[0] ?? new Error('transaction aborted');
-      await this.redis.replicated();
-    } catch (error) {
-      throw asStoreUnavailable(error);
-    }
+  private async command(run: () => Promise<Array<[Error | null, unknown]> | null>): Promise<void> {
+    await redisExec(run);
+    await redisCall(() => this.redis.replicated());
   }
 
   private async scan(): Promise<SessionRecord[]> {
