@@ -30,6 +30,7 @@ describe('OIDC states and WebAuthn challenges across replicas', () => {
     expect(await b.consume({ state: '1.other', nonce: flow.nonce }, clock.now + 600_000)).toBe(false);
     // Stored under a hash: Redis never holds the state itself.
     const keys = await world.connections[0]!.client.keys(`${world.prefix}once:oidc:*`);
+    expect(keys.length).toBeGreaterThan(0);
     expect(keys.join(' ')).not.toContain('state-value');
   });
 

@@ -93,6 +93,8 @@ describe('regulation across replicas', () => {
     await world.connections[0]!.client.publish(channel, JSON.stringify({ op: 'ban', kind: 'ip', key: '192.0.2.1', until: clock.now + MIN }));
     await eventually(() => b.isBanned(null, '192.0.2.1'), 2_000, 'B to hear the good notice');
     expect(b.isBanned(null, '203.0.113.13')).toBe(true);
+    // The forged "ban root" notice added nothing: only the real ban and the good notice's.
+    expect(b.activeBans().map((ban) => ban.key).sort()).toEqual(['192.0.2.1', '203.0.113.13']);
   });
 
   it('with Redis down, a login cannot be judged: counting and the ban check refuse with StoreUnavailableError', async () => {
